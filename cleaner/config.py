@@ -1,0 +1,103 @@
+"""Run settings, validated when built so that a bad value fails before any input is read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one cleaning run.
+
+    The dedup defaults come from ``benchmarks/dedup_params.py`` (see the README):
+    aggregator copies land at word 5-gram Jaccard 0.5-0.9, so the index is banded
+    to surface pairs around 0.5 and every candidate pair is checked exactly.
+
+    >>> Config().num_perm
+    128
+    >>> Config(bands=32, rows=5)
+    Traceback (most recent call last):
+    ...
+    ValueError: bands * rows = 160 exceeds num_perm = 128; raise num_perm or lower bands/rows
+    """
+
+    # Dedup: MinHash over word n-grams, LSH over band keys, exact check of candidates.
+    shingle_size: int = 5
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 4
+    threshold: float = 0.5
+    seed: int = 1
+    # Passages with fewer words than this have too few shingles for MinHash;
+    # they are matched on their normalised text instead.
+    minhash_min_words: int = 10
+    # Passages shorter than this (labels, one-word headings) are never deduplicated:
+    # "Summary" in two documents is not a copied passage.
+    exact_min_words: int = 4
+    # Inside one document, two renderings of the same passage (a tweet and its
+    # cached copy, a dek and its paragraph) are looser copies than syndication makes.
+    doc_shingle_size: int = 3
+    doc_threshold: float = 0.3
+    doc_max_words: int = 120
+    # A truncated copy ("cut short with …") is a duplicate when this share of its
+    # shingles is inside a longer passage.
+    truncation_containment: float = 0.8
+    # Corpus-level pass: a short line seen in many documents, in varied
+    # surroundings, is site furniture.
+    furniture_min_docs: int = 5
+    furniture_min_contexts: int = 3
+    furniture_max_words: int = 12
+    # A document whose every passage is a copy is marked duplicate_of.
+    keep_duplicates: bool = True
+    related_max_words: int = 100
+
+    def __post_init__(self) -> None:
+        _positive = (
+            "shingle_size", "num_perm", "bands", "rows", "minhash_min_words",
+            "doc_shingle_size", "doc_max_words", "furniture_min_docs",
+            "furniture_min_contexts", "furniture_max_words", "related_max_words",
+        )
+        for name in _positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.exact_min_words, int) or self.exact_min_words < 1:
+            raise ValueError(f"exact_min_words must be a positive integer, got {self.exact_min_words!r}")
+        if self.exact_min_words > self.minhash_min_words:
+            raise ValueError(
+                f"exact_min_words ({self.exact_min_words}) must not exceed minhash_min_words ({self.minhash_min_words})"
+            )
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands * rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}; "
+                "raise num_perm or lower bands/rows"
+            )
+        for name in ("threshold", "doc_threshold", "truncation_containment"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+
+    def dedup_settings(self) -> dict:
+        """The settings that make two signatures comparable, for the run summary."""
+        import datasketch
+
+        return {
+            "shingle": f"word {self.shingle_size}-gram",
+            "num_perm": self.num_perm,
+            "bands": self.bands,
+            "rows": self.rows,
+            "threshold": self.threshold,
+            "hash": "sha1_hash32",
+            "scheme": "affine32",
+            "seed": self.seed,
+            "datasketch": datasketch.__version__,
+        }
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]

@@ -1,0 +1,59 @@
+"""The corpus-level pass: short lines that recur across many documents are site furniture.
+
+A line counts as furniture when it appears in at least ``furniture_min_docs``
+documents of the run *and* in at least ``furniture_min_contexts`` different
+surroundings (the lines before and after it). The second condition keeps a
+syndicated story's subheading, which recurs with the same neighbours in every
+copy and is left to dedup, apart from a site's "Most read" label, which sits
+next to whatever article the page holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from .config import Config
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+
+
+@dataclass
+class _Seen:
+    docs: int = 0
+    last_doc: int = -1
+    contexts: set[bytes] = field(default_factory=set)
+
+
+@dataclass
+class FurnitureCounter:
+    config: Config
+    _lines: dict[bytes, _Seen] = field(default_factory=dict)
+
+    def add_document(self, doc: int, lines: list[str]) -> None:
+        """``lines``: the normalised text of the document's kept lines, in order."""
+        limit = self.config.furniture_min_contexts
+        for i, line in enumerate(lines):
+            if not line or len(line.split()) > self.config.furniture_max_words:
+                continue
+            seen = self._lines.setdefault(_digest(line), _Seen())
+            if seen.last_doc != doc:
+                seen.docs += 1
+                seen.last_doc = doc
+            if len(seen.contexts) < limit:
+                before = " ".join(lines[i - 1].split()[:6]) if i > 0 else ""
+                after = " ".join(lines[i + 1].split()[:6]) if i + 1 < len(lines) else ""
+                seen.contexts.add(_digest(before + "\x00" + after))
+
+    def furniture(self) -> frozenset[bytes]:
+        cfg = self.config
+        return frozenset(
+            key for key, seen in self._lines.items()
+            if seen.docs >= cfg.furniture_min_docs and len(seen.contexts) >= cfg.furniture_min_contexts
+        )
+
+    @staticmethod
+    def key(line: str) -> bytes:
+        return _digest(line)

@@ -1,0 +1,79 @@
+"""The record types that flow through every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Document:
+    """One input record: an id, its text, and fields passed through untouched.
+
+    ``source`` names where it came from (``path`` or ``path:line``) for errors.
+    """
+
+    id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class Reject:
+    """An input record that could not be processed, with the reason and the place."""
+
+    source: str
+    reason: str
+    detail: str = ""
+    id: str | None = None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "source": self.source, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass
+class Removal:
+    """One span of input that is not in ``body``: removed, or moved to ``related``.
+
+    ``line`` is 1-based in the document's text. For a duplicate, ``kept_id`` and
+    ``kept_line`` locate the passage that was kept instead.
+    """
+
+    doc_id: str
+    line: int
+    text: str
+    reason: str
+    rule: str = ""
+    kept_id: str | None = None
+    kept_line: int | None = None
+
+    def to_json(self) -> dict:
+        out = {"id": self.doc_id, "line": self.line, "reason": self.reason, "rule": self.rule, "text": self.text}
+        if self.kept_id is not None:
+            out["kept_id"] = self.kept_id
+            out["kept_line"] = self.kept_line
+        return out
+
+
+@dataclass
+class Result:
+    """The cleaned form of one document, as the output contract names it."""
+
+    id: str
+    title: str | None
+    body: str
+    related: list[dict]
+    duplicate_of: str | None
+    metadata: dict[str, Any]
+    removals: list[Removal] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "related": self.related,
+            "duplicate_of": self.duplicate_of,
+            "metadata": self.metadata,
+        }

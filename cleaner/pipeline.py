@@ -1,0 +1,205 @@
+"""The run: strip every document, learn site furniture, dedup across the run, assemble.
+
+Cross-document dedup must see every passage before it can name the canonical
+(longest) copy, so a run makes two passes. The first strips each document,
+counts its short lines for the furniture pass and adds its passages to the
+dedup index, then spools the stripped document to a temporary file; memory
+holds the index, not the documents. The second pass reads the spool back in
+input order and assembles each result.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from typing import Callable
+
+from . import __version__
+from .config import Config
+from .corpus import FurnitureCounter
+from .dedup import DedupIndex
+from .document import Document, Reject, Removal, Result
+from .strip import Stripped, strip_document
+from .stats import RunStats
+from .text import strip_marks, tokens
+
+
+def _as_document(record, position: int) -> Document | Reject:
+    if isinstance(record, (Document, Reject)):
+        return record
+    if isinstance(record, str):
+        return Document(id=str(position), text=record, source=f"record {position}")
+    if isinstance(record, dict):
+        text = record.get("text")
+        if not isinstance(text, str):
+            return Reject(source=f"record {position}", reason="missing_text", detail="no string field 'text'",
+                          id=None if record.get("id") is None else str(record.get("id")))
+        rid = record.get("id")
+        meta = {k: v for k, v in record.items() if k not in ("id", "text")}
+        return Document(id=str(rid) if rid is not None else str(position), text=text, metadata=meta,
+                        source=f"record {position}")
+    return Reject(source=f"record {position}", reason="unsupported_record", detail=type(record).__name__)
+
+
+class Cleaner:
+    """Runs the strip and dedup passes over records and yields results in input order.
+
+    Records are :class:`Document`, :class:`Reject` (passed through, for readers
+    that found bad input), plain strings or ``{"id", "text", ...}`` dicts.
+
+    >>> from cleaner import Cleaner
+    >>> c = Cleaner()
+    >>> [r.body for r in c.run(["Big storm hits the coast overnight.\\nAdvertisement\\nShare"])]
+    ['Big storm hits the coast overnight.']
+    >>> dict(c.stats.removed)
+    {'ad_slot': 1, 'share_widget': 1}
+    """
+
+    def __init__(self, config: Config | None = None, progress: Callable[[str, int], None] | None = None):
+        self.config = config or Config()
+        self.stats = RunStats()
+        self._progress = progress
+
+    def run(self, records: Iterable) -> Iterator[Result | Reject]:
+        cfg = self.config
+        stats = self.stats = RunStats(dedup=cfg.dedup_settings())
+        index = DedupIndex(cfg)
+        furniture = FurnitureCounter(cfg)
+        doc_ids: list[str] = []
+        with tempfile.TemporaryFile(prefix="cleaner-spool-") as spool:
+            for position, record in enumerate(records):
+                stats.records_read += 1
+                item = _as_document(record, position)
+                if isinstance(item, Reject):
+                    stats.rejected += 1
+                    stats.rejects[item.reason] += 1
+                    yield item
+                    continue
+                doc_index = len(doc_ids)
+                doc_ids.append(item.id)
+                stats.documents += 1
+                stats.bytes_in += len(item.text.encode("utf-8", "surrogatepass"))
+                stripped = strip_document(item.text, cfg.related_max_words)
+                lines, pids = [], {}
+                for b in stripped.blocks:
+                    if not b.kept or b is stripped.title:
+                        continue
+                    toks = tokens(b.kept_text())
+                    lines.append(" ".join(toks))
+                    if toks:
+                        pids[b.index] = index.add(doc_index, b.line, toks)
+                furniture.add_document(doc_index, lines)
+                pickle.dump((item, stripped, pids), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                if self._progress:
+                    self._progress("strip", 1)
+
+            site_furniture = furniture.furniture()
+            furniture_pids = set()
+            for p in index.passages:
+                if FurnitureCounter.key(p.key) in site_furniture:
+                    furniture_pids.add(p.pid)
+                    index.exclude(p.pid)
+            duplicate_of = index.assign()
+            passages = index.passages
+
+            spool.seek(0)
+            for _ in range(len(doc_ids)):
+                item, stripped, pids = pickle.load(spool)
+                result = self._assemble(item, stripped, pids, duplicate_of, furniture_pids, passages, doc_ids)
+                if result.duplicate_of is None:
+                    stats.written += 1
+                else:
+                    stats.duplicate_documents += 1
+                if self._progress:
+                    self._progress("assemble", 1)
+                yield result
+        stats.seconds = time.perf_counter() - stats.started
+
+    def _assemble(self, doc: Document, st: Stripped, pids: dict, duplicate_of: dict,
+                  furniture_pids: set, passages: list, doc_ids: list[str]) -> Result:
+        stats = self.stats
+        removals: list[Removal] = []
+        body: list[str] = []
+        own_pids = list(pids.values())
+        stats.passages += len(own_pids)
+
+        def remove(block, text: str, reason: str, rule: str, kept=None) -> None:
+            kept_id = kept_line = None
+            if kept is not None:
+                kept_id, kept_line = kept
+            removals.append(Removal(doc.id, block.line, text, reason, rule, kept_id, kept_line))
+            stats.removed[reason] += 1
+
+        title_key = st.title.line if st.title else None
+        repeats = {id(b): first for b, _, first in st.related_repeats}
+        for b in st.blocks:
+            for start, end, reason, rule in sorted(b.cuts):
+                if b.verdict is None and not b.related:
+                    remove(b, b.text[start:end].strip(), reason, rule)
+            if b.verdict is not None:
+                kept = (doc.id, title_key) if b.verdict[1] == "title_repeat" else None
+                remove(b, b.text, b.verdict[0], b.verdict[1], kept)
+            elif b.related:
+                if id(b) in repeats:
+                    first = repeats[id(b)]
+                    remove(b, b.text, "related_item", "repeat", (doc.id, first.line))
+                else:
+                    remove(b, b.text, "related_item", "moved_to_related")
+            elif b is st.title:
+                continue
+            elif b.index in pids:
+                pid = pids[b.index]
+                if pid in furniture_pids:
+                    remove(b, b.text, "site_furniture", "corpus_recurrence")
+                elif pid in duplicate_of:
+                    canon, rule = duplicate_of[pid]
+                    cp = passages[canon]
+                    remove(b, b.text, "near_duplicate", rule, (doc_ids[cp.doc], cp.line))
+                    stats.duplicate_passages += 1
+                else:
+                    body.append(b.kept_text())
+            else:
+                body.append(b.kept_text())
+
+        dup_doc = None
+        if own_pids and all(p in duplicate_of or p in furniture_pids for p in own_pids):
+            dup_doc = self._duplicate_target(doc, own_pids, duplicate_of, passages, doc_ids)
+            if dup_doc is not None:
+                body = []
+        related = [{"text": text} for _, text in st.related]
+        stats.related_items += len(related)
+        title = strip_marks(st.title.kept_text()) if st.title else None
+        metadata = dict(doc.metadata)
+        metadata["cleaner"] = {"version": __version__, "removed": len(removals)}
+        return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals)
+
+    @staticmethod
+    def _duplicate_target(doc, own_pids, duplicate_of, passages, doc_ids) -> str | None:
+        """The document holding most of this one's canonical text; None if it all lives here."""
+        words_by_doc: dict[int, int] = {}
+        for pid in own_pids:
+            if pid not in duplicate_of:
+                continue
+            canon = passages[duplicate_of[pid][0]]
+            if doc_ids[canon.doc] == doc.id and canon.doc == passages[pid].doc:
+                return None  # an in-document copy: the canonical is in this very document
+            words_by_doc[canon.doc] = words_by_doc.get(canon.doc, 0) + passages[pid].words
+        if not words_by_doc:
+            return None
+        best = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))
+        return doc_ids[best[0]]
+
+
+def clean(records: Iterable, config: Config | None = None) -> Iterator[Result | Reject]:
+    """Clean ``records`` lazily: an iterator in, an iterator of results (and rejects) out.
+
+    >>> from cleaner import clean
+    >>> docs = [{"id": "a", "text": "Storm floods the city centre as rivers burst their banks overnight."},
+    ...         {"id": "b", "text": "Storm floods the city centre as rivers burst their banks overnight..."}]
+    >>> [(r.id, r.duplicate_of) for r in clean(docs)]
+    [('a', None), ('b', 'a')]
+    """
+    yield from Cleaner(config).run(records)
+

@@ -1,0 +1,148 @@
+"""Related-story blocks: find them, move their items to ``related``, drop their counters.
+
+Three shapes occur in aggregator dumps:
+- a header ("Similar Articles", "Lire aussi", ...) followed by a list of items;
+- a run of blurbs each followed by a counter line ("3 Sources"), with no header;
+- a single "Read more: <headline>" or "Related: <headline>" line, or the same
+  phrase inside a paragraph, where the headline runs until the prose resumes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .rules import line_key
+from .segment import Block
+from .text import normalized, strip_marks
+
+_PREFIXES = (
+    r"read more|related|related story|related article|see also|read also|also read|more|"
+    r"(?:[àa] )?lire aussi|[àa] lire [ée]galement|voir aussi|lesen sie auch|mehr zum thema|auch interessant|"
+    r"lee tambi[ée]n|te puede interesar|leer m[áa]s|leggi anche|leia tamb[ée]m"
+)
+PREFIX_LINE_RE = re.compile(r"(?:" + _PREFIXES + r")\s*:\s*(?P<item>\S.*)", re.IGNORECASE)
+INLINE_PREFIX_RE = re.compile(r"(?<=[.!?\"”’)])\s+(?:" + _PREFIXES + r")\s*:\s+", re.IGNORECASE)
+
+# Words a headline leaves in lower case; a run of two other lower-case words means prose.
+_SMALL_WORDS = frozenset(
+    "a an the and or nor but of for to in on at by as with from into onto over via vs than per is are was "
+    "de la le les des du et en un une à au aux der die das und von zu im mit el los las del y con por para".split()
+)
+
+
+def _is_lower_content(token: str) -> bool:
+    word = token.strip("\"'“”‘’()[],;:")
+    return bool(word) and word[0].islower() and word.casefold() not in _SMALL_WORDS
+
+
+def headline_end(text: str) -> int | None:
+    """Where a title-case headline at the start of ``text`` ends and prose resumes.
+
+    >>> s = "Meta Is Laying Off More Than 3,000 as CEO Calls for Cuts Zuckerberg also said that"
+    >>> s[:headline_end(s)]
+    'Meta Is Laying Off More Than 3,000 as CEO Calls for Cuts'
+    """
+    toks = list(re.finditer(r"\S+", text))
+    for i in range(1, len(toks) - 1):
+        if _is_lower_content(toks[i].group()) and _is_lower_content(toks[i + 1].group()):
+            j = i - 1
+            while j >= 0 and not toks[j].group()[:1].isupper():
+                j -= 1
+            if j < 3:  # fewer than three headline words: not a headline
+                return None
+            return toks[j - 1].end()
+    return None
+
+
+def is_counter(block: Block) -> bool:
+    return block.verdict is not None and block.verdict[0] == "related_counter"
+
+
+def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]:
+    """Mark related-story blocks in place and return (block, item text) pairs in order.
+
+    Counters and headers get a removal verdict; item blocks get ``related=True``.
+    """
+    items: list[tuple[Block, str]] = []
+
+    def take(block: Block, text: str) -> None:
+        block.related = True
+        items.append((block, text))
+
+    # Runs of blurb, counter(s), blurb, counter(s): two or more make a related block.
+    blurbs = [
+        b for i, b in enumerate(blocks[:-1])
+        if b.verdict is None and not b.related and is_counter(blocks[i + 1]) and b.words <= max_words
+    ]
+    if len(blurbs) >= 2:
+        for b in blurbs:
+            take(b, strip_marks(b.text))
+
+    # A header starts a list that runs while the lines are consecutive or headline-like.
+    for i, header in enumerate(blocks):
+        if header.verdict is None or header.verdict[0] != "related_header":
+            continue
+        prev_line = header.line
+        for b in blocks[i + 1:]:
+            if b.related:
+                prev_line = b.line
+                continue
+            if b.verdict is not None:
+                if b.verdict[0] in ("related_counter", "share_widget", "ad_slot", "photo_credit", "timestamp"):
+                    prev_line = b.line
+                    continue
+                break
+            headline_like = b.words <= 20 and not re.search(r"[.!?]$", b.text)
+            if b.words > max_words or not (b.line == prev_line + 1 or headline_like):
+                break
+            take(b, strip_marks(b.text))
+            prev_line = b.line
+
+    # "Read more: <headline>" on a line of its own.
+    for b in blocks:
+        if b.verdict is None and not b.related:
+            m = PREFIX_LINE_RE.fullmatch(strip_marks(b.text))
+            if m and len(m.group("item").split()) <= 30:
+                take(b, m.group("item").strip())
+
+    # The same phrase inside a paragraph: cut the headline out of the prose.
+    for b in blocks:
+        if not b.kept:
+            continue
+        for m in INLINE_PREFIX_RE.finditer(b.text):
+            rest = b.text[m.end():]
+            end = headline_end(rest)
+            if end is None:
+                continue
+            headline = rest[:end].strip()
+            b.cuts.append((m.start(), m.end() + end, "related_item", "inline_related"))
+            items.append((b, headline))
+
+    items.sort(key=lambda pair: pair[0].index)
+    return items
+
+
+def tail_after_related(blocks: list[Block], items: list[tuple[Block, str]]) -> None:
+    """Lines after a closing related block are site text ("The Outpost is a collection of...")."""
+    whole_line_items = [b for b, _ in items if b.related]
+    if len(whole_line_items) < 2:
+        return
+    last = whole_line_items[-1].index
+    tail = [b for b in blocks[last + 1:] if b.kept]
+    if 0 < len(tail) <= 3 and all(b.words <= 60 for b in tail):
+        for b in tail:
+            b.verdict = ("footer", "after_related")
+
+
+def distinct_items(items: list[tuple[Block, str]]) -> tuple[list[tuple[Block, str]], list[tuple[Block, str, Block]]]:
+    """Each related item once: the first of equal items is kept, later ones point to it."""
+    seen: dict[str, Block] = {}
+    kept, repeats = [], []
+    for block, text in items:
+        key = normalized(line_key(text))
+        if key in seen:
+            repeats.append((block, text, seen[key]))
+        else:
+            seen[key] = block
+            kept.append((block, text))
+    return kept, repeats

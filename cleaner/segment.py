@@ -1,0 +1,56 @@
+"""Split a document's text into blocks: one per non-empty line, with its position.
+
+Scraped dumps put one paragraph, heading, widget or list item per line, so the
+line is the unit that the strip rules judge and dedup compares. Each block
+keeps its line number so that every decision can be traced back to the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .text import word_count
+
+
+@dataclass
+class Block:
+    index: int
+    line: int  # 1-based line number in the document text
+    text: str  # the line without surrounding whitespace
+    words: int
+    # Filled by the strip stage: None while kept; a (reason, rule) pair when removed.
+    verdict: tuple[str, str] | None = None
+    related: bool = False
+    # Character spans of ``text`` removed inside a kept line, each (start, end, reason, rule).
+    cuts: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+    @property
+    def kept(self) -> bool:
+        return self.verdict is None and not self.related
+
+    def kept_text(self) -> str:
+        """The text left after removing the cut spans, pieces joined by one space."""
+        if not self.cuts:
+            return self.text
+        out = ""
+        pos = 0
+        for start, end, _, _ in sorted(self.cuts) + [(len(self.text), len(self.text), "", "")]:
+            piece = self.text[pos:start].strip() if start > pos else ""
+            pos = max(pos, end)
+            if not piece:
+                continue
+            # A cut citation leaves "information" + ". Rosen": no space before punctuation.
+            glue = "" if not out or piece[0] in ".,;:!?)]}\"”’»" else " "
+            out += glue + piece
+        return out
+
+
+def segment(text: str) -> list[Block]:
+    # Split on "\n" only: str.splitlines() would also break on U+2028 and form
+    # feeds inside a scraped line, and the line numbers must match the input's.
+    blocks = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped:
+            blocks.append(Block(index=len(blocks), line=number, text=stripped, words=word_count(stripped)))
+    return blocks

@@ -1,0 +1,61 @@
+"""Counts of a run: what was read, written, removed (per reason), marked duplicate, rejected."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RunStats:
+    records_read: int = 0
+    documents: int = 0  # records that were processed (not rejected)
+    written: int = 0  # documents with a body of their own
+    duplicate_documents: int = 0
+    rejected: int = 0
+    passages: int = 0
+    duplicate_passages: int = 0
+    related_items: int = 0
+    bytes_in: int = 0
+    removed: Counter = field(default_factory=Counter)
+    rejects: Counter = field(default_factory=Counter)
+    dedup: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    seconds: float = 0.0
+
+    def balanced(self) -> bool:
+        return self.records_read == self.written + self.duplicate_documents + self.rejected
+
+    def as_dict(self) -> dict:
+        return {
+            "records_read": self.records_read,
+            "written": self.written,
+            "duplicate_documents": self.duplicate_documents,
+            "rejected": self.rejected,
+            "passages": self.passages,
+            "duplicate_passages": self.duplicate_passages,
+            "related_items": self.related_items,
+            "removed": dict(sorted(self.removed.items())),
+            "rejects": dict(sorted(self.rejects.items())),
+            "dedup": self.dedup,
+            "seconds": round(self.seconds, 3),
+            "bytes_in": self.bytes_in,
+        }
+
+    def summary(self) -> str:
+        secs = max(self.seconds, 1e-9)
+        lines = [
+            f"records read {self.records_read}: written {self.written}, duplicate documents "
+            f"{self.duplicate_documents}, rejected {self.rejected}"
+            + ("" if self.balanced() else "  (COUNTS DO NOT ADD UP)"),
+            f"passages {self.passages}, duplicate passages {self.duplicate_passages}, related items {self.related_items}",
+            "removed: " + (", ".join(f"{k} {v}" for k, v in sorted(self.removed.items())) or "nothing"),
+        ]
+        if self.rejects:
+            lines.append("rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects.items())))
+        lines.append("dedup: " + ", ".join(f"{k}={v}" for k, v in self.dedup.items()))
+        lines.append(
+            f"time {self.seconds:.2f}s: {self.documents / secs:.1f} docs/s, {self.bytes_in / secs / 1e6:.2f} MB/s"
+        )
+        return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""The strip stage for one document: line rules, then the structure around them.
+
+A line rule (``rules.py``) says what a furniture line looks like. This module
+decides with the document's structure: a poll header takes its question and
+options with it, an image's alt text and caption go with its credit, a closing
+reader question goes only at the end, a related-story list moves to
+``related``, and a few spans are cut from inside kept lines (a date stuck to the
+title, citation markers of a curation page, an inline "Related: <headline>").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import related as related_mod
+from .rules import RULES, match_line
+from .segment import Block, segment
+from .text import ends_sentence, normalized, strip_marks
+
+# Categories whose rule needs more than the line itself; applied below.
+_CONDITIONAL = {"reader_question", "related_header"}
+_POLL_MAX_WORDS = 25
+_POLL_MAX_LINES = 8
+# A body paragraph after a line means the line is not at the end of the document.
+_BODY_WORDS = 20
+
+_LEADING_DATE_RE = re.compile(
+    r"^(?:date|dated|published|updated|posted|publi[ée](?: le)?|mis [àa] jour(?: le)?|ver[öo]ffentlicht(?: am)?|"
+    r"aktualisiert(?: am)?|publicado(?: el)?|actualizado(?: el)?)?\s*:?\s*"
+    r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[./]\d{1,2}[./]\d{2,4})(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2})?)?\s+(?=\w)",
+    re.IGNORECASE,
+)
+_ALT_TEXT_RE = re.compile(r"[a-z0-9][a-z0-9 '\-]*")
+_QUESTION_PATTERNS = [r.pattern.pattern for r in RULES if r.category == "reader_question"]
+_TRAILING_QUESTION_RE = re.compile(
+    r"(?:(?<=[.!?…»\"”)\]])|^)\s*(?:" + "|".join(_QUESTION_PATTERNS) + r")\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Stripped:
+    """A document after the strip stage: its blocks with verdicts, its title and related items."""
+
+    blocks: list[Block]
+    title: Block | None = None
+    related: list[tuple[Block, str]] = field(default_factory=list)
+    related_repeats: list[tuple[Block, str, Block]] = field(default_factory=list)
+
+
+def strip_document(text: str, related_max_words: int = 100) -> Stripped:
+    blocks = segment(text)
+    matches = [match_line(b.text, b.words) for b in blocks]
+    for b, m in zip(blocks, matches):
+        if m is not None and m[0] not in _CONDITIONAL:
+            b.verdict = m
+        elif m is not None and m[0] == "related_header":
+            b.verdict = m
+
+    _poll_bodies(blocks)
+    _image_captions(blocks)
+    items = related_mod.find_related(blocks, related_max_words)
+    related_mod.tail_after_related(blocks, items)
+    _closing_questions(blocks, matches)
+    title = _title(blocks)
+    _citation_markers(blocks)
+    kept_items, repeats = related_mod.distinct_items(items)
+    return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats)
+
+
+def _poll_bodies(blocks: list[Block]) -> None:
+    """A poll header takes the short lines after it (question, options, loading text)."""
+    for i, b in enumerate(blocks):
+        if b.verdict != ("poll", "poll_header"):
+            continue
+        for nxt in blocks[i + 1 : i + 1 + _POLL_MAX_LINES]:
+            if nxt.verdict is not None:
+                if nxt.verdict[0] == "poll":
+                    continue
+                break
+            if nxt.words > _POLL_MAX_WORDS:
+                break
+            nxt.verdict = ("poll", "poll_body")
+
+
+def _is_alt_text(b: Block) -> bool:
+    """Image alt text left in a dump: a few lower-case words, no sentence punctuation."""
+    return b.verdict is None and 1 <= b.words <= 8 and bool(_ALT_TEXT_RE.fullmatch(b.text))
+
+
+def _image_captions(blocks: list[Block]) -> None:
+    """alt text, caption, credit: the three lines a scraped figure leaves; all go."""
+    for i, b in enumerate(blocks):
+        if not _is_alt_text(b):
+            continue
+        window = blocks[i + 1 : i + 3]
+        credit_at = next((k for k, w in enumerate(window) if w.verdict and w.verdict[0] == "photo_credit"), None)
+        if credit_at is None:
+            continue
+        b.verdict = ("photo_credit", "image_alt_text")
+        for w in window[:credit_at]:
+            if w.verdict is None and w.words <= 40:
+                w.verdict = ("photo_credit", "image_caption")
+
+
+def _has_body_after(blocks: list[Block], index: int) -> bool:
+    return any(b.kept and b.words >= _BODY_WORDS for b in blocks[index + 1 :])
+
+
+def _closing_questions(blocks: list[Block], matches: list) -> None:
+    """A reader question ("Qu'en pensez-vous ?") is furniture only where the article has ended."""
+    for b, m in zip(blocks, matches):
+        if m is not None and m[0] == "reader_question" and b.verdict is None and not _has_body_after(blocks, b.index):
+            b.verdict = m
+    kept = [b for b in blocks if b.kept]
+    if kept:
+        last = kept[-1]
+        match = _TRAILING_QUESTION_RE.search(last.text)
+        if match and match.start() > 0:
+            last.cuts.append((match.start(), len(last.text), "reader_question", "closing_question"))
+
+
+def _title(blocks: list[Block]) -> Block | None:
+    """The first kept line, if it reads as a headline; a repeat of it later is a duplicate."""
+    first = next((b for b in blocks[:8] if b.kept), None)
+    if first is None:
+        return None
+    if first.index < 3:
+        m = _LEADING_DATE_RE.match(first.text)
+        if m and len(first.text[m.end():].split()) >= 3:
+            first.cuts.append((0, m.end(), "timestamp", "leading_date"))
+    text = strip_marks(first.kept_text())
+    if not (2 <= len(text.split()) <= 30) or text.startswith("@") or (ends_sentence(text) and text[-1] not in "?!\"'”’"):
+        return None
+    key = normalized(text)
+    for b in blocks[first.index + 1 :]:
+        if b.kept and normalized(b.kept_text()) == key:
+            b.verdict = ("near_duplicate", "title_repeat")
+    return first
+
+
+_CITATION_RE = re.compile(r"\s(\d{1,2})(?=\.?$|\.?\s+[A-Z\"“]|\.\s*$)")
+
+
+def _citation_markers(blocks: list[Block]) -> None:
+    """Curation pages number their sources [1], [2] and cite them as " 1." in the summary."""
+    numbers = set()
+    for b in blocks:
+        if b.verdict == ("curation_header", "curation_header"):
+            m = re.fullmatch(r"\[(\d{1,3})\]", b.text.strip())
+            if m:
+                numbers.add(m.group(1))
+    if not numbers:
+        return
+    for b in blocks:
+        if not b.kept:
+            continue
+        for m in _CITATION_RE.finditer(b.text):
+            if m.group(1) not in numbers:
+                continue
+            start, end = m.start(), m.end()
+            # 'information 2.' keeps its full stop; '"...right?" 1. This' already had one.
+            before = b.text[:start].rstrip().rstrip("\"'”’»)")
+            if before and before[-1] in ".!?" and b.text[end : end + 1] == ".":
+                end += 1
+            b.cuts.append((start, end, "curation_header", "citation_marker"))

@@ -1,0 +1,59 @@
+"""Tokenising and normalising text, shared by the strip rules and dedup.
+
+One definition of "word" for the whole tool, so that a passage's length, its
+shingles and a rule's word limit all count the same things.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+HANDLE_PREFIX_RE = re.compile(r"^@\w{1,30}:\s*")
+# Letters and digits, with inner apostrophes and joiners kept so that "don't"
+# and "all-hands" are one word in every language; "8,000" and "3.5" stay whole.
+WORD_RE = re.compile(r"\w+(?:[’'\-.,]\w+)*", re.UNICODE)
+# Bullets and breadcrumb marks that scrapers leave at the start of a line.
+LEAD_MARKS_RE = re.compile(r"^[\s•·▪◦●■□►▶➤→»›>|/\\*\-–—]+")
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, as written (no case folding)."""
+    return WORD_RE.findall(text)
+
+
+def word_count(text: str) -> int:
+    return len(WORD_RE.findall(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Case-folded words for matching and shingling; URLs and a leading @handle are not content."""
+    text = URL_RE.sub(" ", nfkc(text))
+    text = HANDLE_PREFIX_RE.sub("", text.strip())
+    out = []
+    for word in WORD_RE.findall(text.casefold()):
+        # "8,000" and "8000" are the same number in two copies of a story.
+        out.append(word.replace(",", "").replace("’", "'"))
+    return out
+
+
+def normalized(text: str) -> str:
+    """A key under which two renderings of the same short line compare equal."""
+    return " ".join(tokens(text))
+
+
+def strip_marks(text: str) -> str:
+    """The line without leading bullets or breadcrumb marks."""
+    return LEAD_MARKS_RE.sub("", text).strip()
+
+
+SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(SENTENCE_END_RE.search(text.rstrip()))
