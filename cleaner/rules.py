@@ -34,6 +34,12 @@ def _rx(*alternatives: str) -> re.Pattern:
 
 
 _SENTENCE_END_RE = re.compile(r"[.!?][\"'”’»)]*$")
+def _rx_sentences(*alternatives: str) -> re.Pattern:
+    """One or more of the alternatives in a row, as sentences: "What do you think? Tell us below."."""
+    one = "(?:" + "|".join(alternatives) + ")"
+    return re.compile(one + r"(?:\s*[?!.…]+\s*¿?" + one + ")*", re.IGNORECASE)
+
+
 _CLOSING_PUNCT_RE = re.compile(r"[\s.:!?…,;·|\-–—»>]+$")
 _SPACES_RE = re.compile(r"\s+")
 
@@ -57,7 +63,7 @@ RULES: tuple[LineRule, ...] = (
         r"(?:in[- ]article |inline |mid[- ]article |sidebar |top |bottom )?(?:advertisement|advertisment|advertising|advert|ads?)",
         r"sponsored(?: content| post| links?| stories| article)?(?: by .{1,40})?",
         r"paid (?:content|post|partnership|promotion)(?: by .{1,40})?", r"promoted(?: content| stories| post)?",
-        r"partner content", r"ad feedback", r"report (?:this )?ad", r"remove ads", r"ads by .{1,30}",
+        r"partner content", r"ad feedback", r"skip (?:this )?(?:ad|advertisement)", r"report (?:this )?ad", r"remove ads", r"ads by .{1,30}",
         r"anzeige", r"werbung", r"gesponsert(?:er inhalt)?", r"sponsored by", r"bezahlter inhalt",
         r"publicit[ée](?: ?- ?continuez la lecture ci-dessous)?", r"annonce", r"contenu (?:sponsoris[ée]|partenaire)",
         r"sponsoris[ée]", r"publicidad", r"anuncio", r"contenido patrocinado", r"patrocinado",
@@ -73,15 +79,17 @@ RULES: tuple[LineRule, ...] = (
         r"(?:la suite de l'article|l'article continue|la suite) (?:apr[èe]s|sous|ci-dessous)(?: (?:cette|la) publicit[ée])?",
         r"(?:el art[íi]culo|la noticia) (?:contin[úu]a|sigue) (?:despu[ée]s|tras|debajo) (?:del|de la|el|la) (?:anuncio|publicidad)",
         r"(?:contin[úu]a|sigue) leyendo (?:debajo|despu[ée]s del anuncio|tras (?:el anuncio|la publicidad))",
+        r"contin[úu]a (?:despu[ée]s de|tras) (?:la publicidad|el anuncio)",
         r"l'articolo continua (?:sotto|dopo la pubblicit[àa])",
     ), max_words=14),
     # --- share widgets are handled by vocabulary in strip.py (any order, any mix) --
     # --- related-story counters and headers ----------------------------------------
     LineRule("source_counter", "related_counter", _rx(
-        r"\d{1,5} ?(?:sources?|quellen|fuentes|fonti|fontes|comments?|kommentare?|commentaires?|comentarios?|"
+        r"(?:(?:view|see|show|read|voir|ver|alle|todos los|tous les)(?: all| les| los)? )?"
+        r"\d{1,5} ?(?:related |more |similar |other |weitere |autres |m[áa]s )?(?:sources?|quellen|fuentes|fonti|fontes|comments?|kommentare?|commentaires?|comentarios?|"
         r"commenti|replies|reactions?|reaktionen|r[ée]actions|reacciones|shares?|views?|articles?|stories|"
         r"artikel|art[íi]culos|articoli|notes|votes|likes?)",
-    ), max_words=3),
+    ), max_words=5),
     LineRule("related_header", "related_header", _rx(
         r"(?:similar|related|recommended|more|other|latest|top|trending|popular|suggested|further|recent) "
         r"(?:articles|stories|news|posts|reads|reading|coverage|content|videos|links|headlines)",
@@ -115,11 +123,12 @@ RULES: tuple[LineRule, ...] = (
         r"view (?:the )?cached(?: full text| version| copy| page| text)?", r"(?:show|view) (?:the )?(?:full )?cached text",
         r"cached (?:at|on|version|copy|page|snapshot)(?: ?:)? ?.{0,40}", r"cached:? .{1,40}",
         r"this is (?:a|the) cached (?:copy|version|snapshot) of .{1,120}",
+        r"this is (?:[\w ]{1,20}['’]s )?cache of .{1,300}", r"(?:text[- ]only|full[- ]text|plain[- ]text) version",
         r"(?:archived|snapshot|captured) (?:from|at|on) .{1,60}", r"(?:view )?archived (?:copy|version)",
         r"(?:version|copie) (?:en|mise en) cache(?: du .{1,40})?", r"voir la version en cache", r"mis en cache le .{1,40}",
-        r"(?:im )?cache gespeichert(?: am .{1,40})?", r"zwischengespeicherte (?:version|kopie)(?: vom .{1,40})?",
+        r"(?:im )?cache gespeichert(?: am .{1,40})?", r"zwischengespeicherte (?:version|kopie)(?: anzeigen| vom .{1,40})?",
         r"(?:ver )?(?:la )?(?:versi[óo]n|copia) (?:en )?cach[ée](?: del? .{1,40})?", r"guardad[oa] en cach[ée] (?:el )?.{1,40}",
-    ), max_words=25),
+    ), max_words=45),
     # --- photo credits --------------------------------------------------------------------
     LineRule("credit_label", "photo_credit", _rx(
         r"(?:photo|photograph|photos|image|images|picture|pictures|credit|credits|photo credits?|image credits?|"
@@ -139,14 +148,18 @@ RULES: tuple[LineRule, ...] = (
     ), max_words=10, sentence_ok=False),
     # --- footers ----------------------------------------------------------------------------
     LineRule("copyright", "footer", _rx(
-        r"(?:©|\(c\)|copyright|℗)\s*.{0,160}",
-        r".{0,80}(?:©|\(c\) ?(?:19|20)\d\d|copyright (?:19|20)\d\d).{0,80}",
-        r".{0,100}\b(?:all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|droits r[ée]serv[ée]s|"
+        r"(?:©|\(c\)|℗)\s*.{0,160}", r"copyright(?: ©| \(c\))? (?:19|20)\d\d.{0,120}", r"copyright ?©.{0,120}",
+        r"[^\"“”«„]{0,80}(?:©|\(c\) ?(?:19|20)\d\d|copyright (?:19|20)\d\d).{0,80}",
+        r"do not sell(?: or share)? my (?:personal )?info(?:rmation)?",
+        # A quote before the phrase means prose citing it: 'carried the words "All rights reserved"'.
+        r"[^\"“”«„]{0,100}\b(?:all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|droits r[ée]serv[ée]s|"
         r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados)\b.{0,60}",
     ), max_words=25),
+    LineRule("copyright_owner", "footer", _rx(r"copyright (?:by |of )?[^.]{1,60}"), max_words=10, sentence_ok=False),
     LineRule("legal_links", "footer", _rx(
         r"(?:(?:terms(?: of (?:use|service))?|terms (?:&|and) conditions|privacy(?: policy| notice| settings)?|"
-        r"cookie(?:s| policy| settings| preferences)?|impressum|datenschutz(?:erkl[äa]rung)?|agb|nutzungsbedingungen|"
+        r"cookie(?:s| policy| settings| preferences)?|(?:gestion|param[èe]tres) des cookies|cookie-einstellungen|"
+        r"(?:configuraci[óo]n|preferencias) de cookies|impressum|datenschutz(?:erkl[äa]rung)?|agb|nutzungsbedingungen|"
         r"mentions l[ée]gales|politique de confidentialit[ée]|conditions g[ée]n[ée]rales(?: d'utilisation)?|cgu|"
         r"aviso legal|pol[íi]tica de (?:privacidad|cookies)|t[ée]rminos y condiciones|contact(?: us)?|about(?: us)?|"
         r"sitemap|accessibility|advertise(?: with us)?|careers|kontakt|[üu]ber uns|nous contacter|qui sommes-nous|"
@@ -163,7 +176,8 @@ RULES: tuple[LineRule, ...] = (
         r"read (?:the )?(?:original|full|complete|whole|entire|rest of the) (?:article|story|report|post|piece|text)(?: (?:here|at|on|in) .{1,60})?",
         r"read (?:the )?(?:article|story|more|it|this) (?:at|on) .{1,60}", r"(?:continue|keep) reading(?: (?:at|on) .{1,60})?",
         r"click here(?: (?:to|for) .{1,80})?", r"(?:go|jump) to (?:the )?(?:original|source)(?: article| story)?",
-        r"original (?:source|article|story|post|link)", r"(?:view|see) (?:the )?(?:original|source)(?: article| story| post)?",
+        r"original (?:source|article|story|post|link)", r"source link", r"link to (?:the )?(?:source|original)",
+        r"lien (?:vers la |vers l['’]article )?(?:source|original)", r"(?:zur )?quelle(?:nlink)?", r"(?:enlace a la )?fuente original", r"(?:view|see) (?:the )?(?:original|source)(?: article| story| post)?",
         r"this (?:article|story|post|piece) (?:was |is |has been )?(?:originally |first )?(?:published|appeared|posted|syndicated|republished) "
         r"(?:on|in|by|at|with permission from) .{1,80}",
         r"(?:source|sources|via|quelle|quellen|fuente|fuentes|fonte|source originale|avec|mit material von)\s?: ?.{1,60}",
@@ -174,10 +188,12 @@ RULES: tuple[LineRule, ...] = (
         r"mehr (?:dazu|lesen|erfahren) (?:auf|bei|unter) .{1,60}", r"den ganzen artikel lesen(?: auf .{1,60})?",
         r"leer (?:m[áa]s|el art[íi]culo(?: original| completo)?|la noticia(?: original| completa)?)(?: en .{1,60})?",
         r"(?:seguir|sigue|contin[úu]a) leyendo(?: en .{1,60})?", r"ver (?:m[áa]s|(?:el )?art[íi]culo original|(?:la )?noticia original)",
-        r"leggi (?:tutto|l'articolo(?: originale| completo)?|di pi[ùu])", r"leia (?:mais|a mat[ée]ria completa)",
+        r"lee (?:m[áa]s|la noticia|el art[íi]culo)(?: completa| completo| original)?(?: en .{1,60})?",
+        r"leggi (?:tutto|l'articolo(?: originale| completo)?|di pi[ùu])",
+        r"leia (?:mais|a mat[ée]ria(?: completa)?|o artigo(?: completo| original)?)(?: (?:no|em|na) .{1,60})?",
     ), max_words=18),
     # --- closing reader questions: only at the end of a document (see strip.py) --------------
-    LineRule("reader_question", "reader_question", _rx(
+    LineRule("reader_question", "reader_question", _rx_sentences(
         r"what do you think(?: about (?:this|it))?", r"what are your thoughts(?: on (?:this|the matter))?", r"what['’]s your (?:take|view|opinion)",
         r"(?:let us know|tell us|share your (?:thoughts|views|opinion)|leave a comment|join the (?:conversation|discussion)|comment below).{0,60}",
         r"(?:et vous,? )?qu['’]en pensez-vous", r"quel(?:le)? est votre (?:avis|opinion)(?: sur (?:le|ce) sujet| sur la question)?",
@@ -200,7 +216,12 @@ RULES: tuple[LineRule, ...] = (
         r"(?:our |free )?(?:daily |weekly |morning |evening )?(?:newsletter|briefing|digest)s?(?: sign[- ]?up)?",
         r"enter your e-?mail(?: address)?.{0,60}", r"download (?:our|the) (?:free )?app.{0,60}",
         r"(?:abonnez|inscrivez|abonne|inscris)[- ](?:vous|toi).{0,100}", r"suivez[- ]nous .{0,60}", r"rejoignez[- ]nous .{0,60}",
-        r"recevez (?:notre|nos|l['’]essentiel|toute|gratuitement) .{0,80}", r"(?:notre )?newsletter(?: quotidienne| hebdomadaire)?",
+        r"recevez .{0,40}(?:l['’]essentiel|newsletter|actualit[ée]|alertes|notifications|infos?\b).{0,60}",
+        r"(?:by (?:signing up|subscribing|registering|clicking[^,]{1,30}),? you (?:agree|consent|acknowledge)|"
+        r"en vous (?:inscrivant|abonnant),? vous acceptez|mit (?:der|ihrer) anmeldung (?:akzeptieren|stimmen) sie|"
+        r"al (?:suscribirte|suscribirse|registrarte),? (?:aceptas|acepta)).{0,120}",
+        r"(?:join|rejoignez|[úu]nete a|treten sie) (?:our|us on|notre|nuestro|nuestra|unserem|unserer) .{0,40}"
+        r"(?:channel|cha[îi]ne|canal|kanal|group|groupe|grupo|gruppe|community|communaut[ée]|comunidad|newsletter).{0,30}", r"(?:notre )?newsletter(?: quotidienne| hebdomadaire)?",
         r"(?:folgen sie|folgt) uns.{0,80}", r"abonnieren sie .{0,80}", r"melden sie sich .{0,60} an.{0,40}",
         r"(?:jetzt |hier )?(?:newsletter )?(?:abonnieren|anmelden|registrieren)(?: .{0,40})?",
         r"(?:suscr[íi]be(?:te|se)|s[íi]guenos|ap[úu]ntate|reg[íi]strate)\b.{0,100}", r"sigue a .{1,40} en .{1,60}",
@@ -212,9 +233,15 @@ RULES: tuple[LineRule, ...] = (
         r"(?:curated|compiled|selected|summari[sz]ed|aggregated|collected|powered) by .{1,40}",
         r"(?:ai[- ])?(?:generated )?summary(?: (?:by|from) (?:ai|gpt.{0,10}))?", r"ai[- ]generated(?: summary| content)?",
         r"(?:zusammenfassung|r[ée]sum[ée]|resumen|riassunto|resumo)(?: (?:by|par|von|por|de|da|generad[oa] por) (?:ai|ia|ki|der ki|l['’]ia|la ia))?",
-        r"(?:kuratiert|zusammengestellt|ausgew[äa]hlt) von .{1,40}", r"(?:s[ée]lectionn[ée]|cur[ée]|compil[ée])s? par .{1,40}",
+        r"(?:kuratiert|zusammengestellt|ausgew[äa]hlt) von .{1,40}",
+        r"(?:r[ée]sum[ée]|summary|zusammenfassung|resumen|riassunto) (?:g[ée]n[ée]r[ée]|generated|generiert|generado|generato) "
+        r"(?:par|by|von|por|durch|da|mit|with) (?:l['’]|la |der |an )?(?:ia|ai|ki)",
+        r"(?:ki|ai|ia)[- ]?(?:generierte|generated|g[ée]n[ée]r[ée]e?|generad[oa])? ?(?:zusammenfassung|summary|r[ée]sum[ée]|resumen)",
+        r"(?:this |ce |dieser? |este )?(?:summary|article|story|text|content|r[ée]sum[ée]|zusammenfassung|resumen|texte|artikel|texto)\b"
+        r".{0,30}\b(?:generated|generiert|g[ée]n[ée]r[ée]e?|generad[oa]|erstellt|cr[ée][ée]e?|written|produced)"
+        r" (?:by|with|using|par|von|mit|por|con|avec|à l['’]aide de) (?:an? |l['’]|la |der |einer )?(?:ai|ia|ki|artificial intelligence|intelligence artificielle|k[üu]nstliche[rn]? intelligenz|inteligencia artificial)\b.{0,80}", r"(?:s[ée]lectionn[ée]|cur[ée]|compil[ée])s? par .{1,40}",
         r"(?:curado|seleccionado|recopilado)s? por .{1,40}", r"\[\d{1,3}\]", r"sources? \d{1,3}", r"(?:key )?sources",
-    ), max_words=8),
+    ), max_words=25),
 )
 
 # Share widgets: a short line made only of these words ("Share", "Share on X | Copy link",
@@ -224,6 +251,7 @@ share shares sharing shared partager partagez partage teilen geteilt compartir c
 partilhar compartilhar copy copied copier copiar copia kopieren kopiert tweet retweet email e-mail mail mailen
 print imprimer drucken imprimir stampa facebook twitter x linkedin whatsapp telegram reddit pinterest flipboard
 messenger threads bluesky tumblr pocket xing mastodon sms envoyer enviar senden gift save bookmark merken
+versenden verschicken send condividere
 """.split())
 SHARE_FILLER = frozenset("""
 this the article story post page on via to link url link! links lien le la cet cette par sur en el este esta por
@@ -246,9 +274,10 @@ setiembre octubre noviembre diciembre de del el las los actualizado publicado hr
 min mins minute minutes minuten minuto minutos read reading lesezeit lecture lectura tiempo temps tempo di
 lettura leitura sec secs seconds second hour hours hr stunde stunden heure heures hora horas day days tag tage
 tagen jour jours día días dia dias week weeks woche wochen semaine semaines semana semanas just now gerade
-eben à l'instant ahora mismo today yesterday heute gestern aujourd'hui hier hoy ayer et and y und by
+eben à l'instant ahora mismo today yesterday heute gestern aujourd'hui hier hoy ayer et and y und by ct mt pt
+mez mesz cst cdt mst mdt aest hkt sgt
 """.split())
-_TIME_TOKEN_RE = re.compile(r"\d+|[^\W\d_]+(?:['’][^\W\d_]+)?|a\.m|p\.m", re.UNICODE)
+_TIME_TOKEN_RE = re.compile(r"a\.m|p\.m|\d+|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
 def match_line(text: str, words: int) -> tuple[str, str] | None:
