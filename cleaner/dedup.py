@@ -33,6 +33,7 @@ class Passage:
     line: int
     words: int
     key: str  # normalised text
+    pinned: bool = False  # a title: other passages may be its copies, it is never removed
 
 
 @dataclass
@@ -52,11 +53,11 @@ class DedupIndex:
     def __post_init__(self) -> None:
         self._perms = permutations(self.config.num_perm, self.config.seed)
 
-    def add(self, doc: int, line: int, tokens: list[str]) -> int:
+    def add(self, doc: int, line: int, tokens: list[str], pinned: bool = False) -> int:
         cfg = self.config
         pid = len(self.passages)
         key = " ".join(tokens)
-        self.passages.append(Passage(pid, doc, line, len(tokens), key))
+        self.passages.append(Passage(pid, doc, line, len(tokens), key, pinned))
         if len(tokens) >= cfg.minhash_min_words:
             hashes = hash_shingles(shingles(tokens, cfg.shingle_size))
             self._sets[pid] = hashes
@@ -112,11 +113,15 @@ class DedupIndex:
         """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent."""
         links = self._checked_pairs()
         order = sorted(
-            (p for p in self.passages if p.pid not in self._excluded), key=lambda p: (-p.words, p.pid)
+            (p for p in self.passages if p.pid not in self._excluded),
+            key=lambda p: (not p.pinned, -p.words, p.pid),
         )
         canonical: set[int] = set()
         duplicate_of: dict[int, tuple[int, str]] = {}
         for p in order:
+            if p.pinned:
+                canonical.add(p.pid)
+                continue
             best = None
             for sim, other, rule in links.get(p.pid, ()):
                 if other in canonical and (best is None or (sim, -other) > (best[0], -best[1])):

@@ -83,6 +83,10 @@ class Cleaner:
                 stats.bytes_in += len(item.text.encode("utf-8", "surrogatepass"))
                 stripped = strip_document(item.text, cfg.related_max_words)
                 lines, pids = [], {}
+                if stripped.title is not None:
+                    title_tokens = tokens(stripped.title.kept_text())
+                    if title_tokens:
+                        index.add(doc_index, stripped.title.line, title_tokens, pinned=True)
                 for b in stripped.blocks:
                     if not b.kept or b is stripped.title:
                         continue

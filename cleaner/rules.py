@@ -62,12 +62,14 @@ RULES: tuple[LineRule, ...] = (
     LineRule("ad_label", "ad_slot", _rx(
         r"(?:in[- ]article |inline |mid[- ]article |sidebar |top |bottom )?(?:advertisement|advertisment|advertising|advert|ads?)",
         r"sponsored(?: content| post| links?| stories| article)?(?: by .{1,40})?",
-        r"paid (?:content|post|partnership|promotion)(?: by .{1,40})?", r"promoted(?: content| stories| post)?",
+        r"paid (?:partner )?(?:content|post|partnership|promotion)(?: by .{1,40})?", r"promoted(?: content| stories| post)?",
         r"partner content", r"ad feedback", r"skip (?:this )?(?:ad|advertisement)", r"report (?:this )?ad", r"remove ads", r"ads by .{1,30}",
         r"anzeige", r"werbung", r"gesponsert(?:er inhalt)?", r"sponsored by", r"bezahlter inhalt",
         r"publicit[ée](?: ?- ?continuez la lecture ci-dessous)?", r"annonce", r"contenu (?:sponsoris[ée]|partenaire)",
         r"sponsoris[ée]", r"publicidad", r"anuncio", r"contenido patrocinado", r"patrocinado",
         r"pubblicit[àa]", r"contenuto sponsorizzato", r"publicidade", r"conte[úu]do patrocinado",
+        r"publi-?r[ée]dactionnel", r"publirreportaje", r"informaci[óo]n patrocinada", r"advertentie", r"gesponsord",
+        r"reclame", r"publieksinformatie",
     ), max_words=8),
     LineRule("ad_continue", "ad_slot", _rx(
         r"(?:the )?(?:story|article|text|content) continues (?:below|after)(?: (?:this|the))?(?: (?:advertisement|ad|ads))?",
@@ -80,6 +82,8 @@ RULES: tuple[LineRule, ...] = (
         r"(?:el art[íi]culo|la noticia) (?:contin[úu]a|sigue) (?:despu[ée]s|tras|debajo) (?:del|de la|el|la) (?:anuncio|publicidad)",
         r"(?:contin[úu]a|sigue) leyendo (?:debajo|despu[ée]s del anuncio|tras (?:el anuncio|la publicidad))",
         r"contin[úu]a (?:despu[ée]s de|tras) (?:la publicidad|el anuncio)",
+        r"(?:lire|voir) la suite (?:apr[èe]s|sous) (?:la|cette) publicit[ée]", r"continua (?:ap[óo]s a|depois da) publicidade",
+        r"continua (?:dopo|sotto) la pubblicit[àa]", r"(?:lees )?verder (?:na|onder) de advertentie",
         r"l'articolo continua (?:sotto|dopo la pubblicit[àa])",
     ), max_words=14),
     # --- share widgets are handled by vocabulary in strip.py (any order, any mix) --
@@ -87,8 +91,8 @@ RULES: tuple[LineRule, ...] = (
     LineRule("source_counter", "related_counter", _rx(
         r"(?:(?:view|see|show|read|voir|ver|alle|todos los|tous les)(?: all| les| los)? )?"
         r"\d{1,5} ?(?:related |more |similar |other |weitere |autres |m[áa]s )?(?:sources?|quellen|fuentes|fonti|fontes|comments?|kommentare?|commentaires?|comentarios?|"
-        r"commenti|replies|reactions?|reaktionen|r[ée]actions|reacciones|shares?|views?|articles?|stories|"
-        r"artikel|art[íi]culos|articoli|notes|votes|likes?)",
+        r"commenti|coment[áa]rios|reacties|replies|reactions?|reaktionen|r[ée]actions|reacciones|shares?|views?|articles?|"
+        r"stories|artikel|art[íi]culos|articoli|notes|votes|likes?)(?: anzeigen| ansehen| zeigen| voir| ver| mostrar| show| tonen)?",
     ), max_words=5),
     LineRule("related_header", "related_header", _rx(
         r"(?:similar|related|recommended|more|other|latest|top|trending|popular|suggested|further|recent) "
@@ -114,7 +118,9 @@ RULES: tuple[LineRule, ...] = (
     ), max_words=6),
     LineRule("poll_loading", "poll", _rx(
         r"(?:connecting to|loading(?: the)?) (?:poll|survey|results)", r"(?:poll|survey) (?:is )?loading",
-        r"(?:view|see|show) (?:the )?results", r"vote to see (?:the )?results", r"(?:total )?votes?: ?\d+",
+        r"(?:view|see|show) (?:the )?results", r"vote to see (?:the )?results", r"cast your vote(?: below| here| now)?",
+        r"(?:vote|votez|vota|votar|abstimmen|stimmen sie ab|stem)(?: \w+){0,3} (?:results|r[ée]sultats|resultados|"
+        r"ergebnis(?:se)?|risultati|uitslag|resultaten)(?: \w+){0,2}", r"(?:total )?votes?: ?[\d,.]+", r"(?:total )?votes?: ?\d+",
         r"\d+ votes?", r"umfrage wird geladen", r"ergebnis(?:se)? (?:anzeigen|ansehen)", r"chargement du sondage(?: en cours)?",
         r"voir les r[ée]sultats", r"cargando(?: la)? encuesta", r"ver (?:los )?resultados",
     ), max_words=6),
@@ -126,20 +132,19 @@ RULES: tuple[LineRule, ...] = (
         r"this is (?:[\w ]{1,20}['’]s )?cache of .{1,300}", r"(?:text[- ]only|full[- ]text|plain[- ]text) version",
         r"(?:archived|snapshot|captured) (?:from|at|on) .{1,60}", r"(?:view )?archived (?:copy|version)",
         r"(?:version|copie) (?:en|mise en) cache(?: du .{1,40})?", r"voir la version en cache", r"mis en cache le .{1,40}",
-        r"(?:im )?cache gespeichert(?: am .{1,40})?", r"zwischengespeicherte (?:version|kopie)(?: anzeigen| vom .{1,40})?",
+        r"(?:im )?cache gespeichert(?: am .{1,40})?", r"im cache gespeicherte (?:version|kopie|seite)", r"zwischengespeicherte (?:version|kopie)(?: anzeigen| vom .{1,40})?",
         r"(?:ver )?(?:la )?(?:versi[óo]n|copia) (?:en )?cach[ée](?: del? .{1,40})?", r"guardad[oa] en cach[ée] (?:el )?.{1,40}",
     ), max_words=45),
     # --- photo credits --------------------------------------------------------------------
     LineRule("credit_label", "photo_credit", _rx(
         r"(?:photo|photograph|photos|image|images|picture|pictures|credit|credits|photo credits?|image credits?|"
-        r"image source|illustration|foto|fotos|bild|bilder|bildquelle|quelle|fotoquelle|cr[ée]dits?(?: photos?)?|"
+        r"image source|illustration|foto|fotos|bild|bilder|bildquelle|fotoquelle|cr[ée]dits?(?: photos?)?|"
         r"imagen|im[áa]genes|fotograf[íi]a|cr[ée]ditos?(?: (?:de )?(?:la )?foto)?|copyright foto|titelbild|"
         r"header image|top image|lead image|featured image|source image|video|vid[ée]o)\s*(?:[:©|]|by |de |von |par |por |courtesy(?: of)? )\s*.{1,80}",
     ), max_words=14, sentence_ok=False),
     LineRule("credit_byline", "photo_credit", _rx(
         r"\(?(?:photo|image|foto|picture|photograph|bild|imagen)s? (?:by|courtesy of|credit|von|par|por|de|via) .{1,80}\)?",
         r"\(?(?:ap|afp|reuters|epa|dpa|efe|ansa) (?:photo|foto|photos|images|pool)(?:[/,]| by)?.{0,60}\)?",
-        r"\(?(?:©|copyright) (?:" + _AGENCIES + r")\b.{0,60}\)?",
     ), max_words=14, sentence_ok=False),
     LineRule("credit_agency", "photo_credit", _rx(
         # "Saul Loeb/AFP/Getty Images", "John Smith / Reuters", "AFP via Getty Images"
@@ -148,7 +153,7 @@ RULES: tuple[LineRule, ...] = (
     ), max_words=10, sentence_ok=False),
     # --- footers ----------------------------------------------------------------------------
     LineRule("copyright", "footer", _rx(
-        r"(?:©|\(c\)|℗)\s*.{0,160}", r"copyright(?: ©| \(c\))? (?:19|20)\d\d.{0,120}", r"copyright ?©.{0,120}",
+        r"(?:©|\(c\)|℗)\s*.{0,160}", r"copyright(?: ©| \(c\))? (?:19|20)\d\d.{0,300}", r"copyright ?©.{0,120}",
         r"[^\"“”«„]{0,80}(?:©|\(c\) ?(?:19|20)\d\d|copyright (?:19|20)\d\d).{0,80}",
         r"do not sell(?: or share)? my (?:personal )?info(?:rmation)?",
         # A quote before the phrase means prose citing it: 'carried the words "All rights reserved"'.
@@ -163,7 +168,7 @@ RULES: tuple[LineRule, ...] = (
         r"mentions l[ée]gales|politique de confidentialit[ée]|conditions g[ée]n[ée]rales(?: d'utilisation)?|cgu|"
         r"aviso legal|pol[íi]tica de (?:privacidad|cookies)|t[ée]rminos y condiciones|contact(?: us)?|about(?: us)?|"
         r"sitemap|accessibility|advertise(?: with us)?|careers|kontakt|[üu]ber uns|nous contacter|qui sommes-nous|"
-        r"contacto|qui[ée]nes somos|do not sell my (?:personal )?info(?:rmation)?|your privacy choices)"
+        r"contacto|contatti|qui[ée]nes somos|privacidad|privacit[àa]|privacidade|confidentialit[ée]|do not sell my (?:personal )?info(?:rmation)?|your privacy choices)"
         r"(?:\s*[|•·/,–—-]\s*|\s+(?=\S)|$)){2,}",
     ), max_words=20),
     # --- calls to action ------------------------------------------------------------------------
@@ -175,7 +180,7 @@ RULES: tuple[LineRule, ...] = (
     LineRule("read_original", "cta", _rx(
         r"read (?:the )?(?:original|full|complete|whole|entire|rest of the) (?:article|story|report|post|piece|text)(?: (?:here|at|on|in) .{1,60})?",
         r"read (?:the )?(?:article|story|more|it|this) (?:at|on) .{1,60}", r"(?:continue|keep) reading(?: (?:at|on) .{1,60})?",
-        r"click here(?: (?:to|for) .{1,80})?", r"(?:go|jump) to (?:the )?(?:original|source)(?: article| story)?",
+        r"click here(?: (?:to|for) .{1,80})?", r"(?:go|back|return) to (?:the )?home ?page", r"(?:go|jump) to (?:the )?(?:original|source)(?: article| story)?",
         r"original (?:source|article|story|post|link)", r"source link", r"link to (?:the )?(?:source|original)",
         r"lien (?:vers la |vers l['’]article )?(?:source|original)", r"(?:zur )?quelle(?:nlink)?", r"(?:enlace a la )?fuente original", r"(?:view|see) (?:the )?(?:original|source)(?: article| story| post)?",
         r"this (?:article|story|post|piece) (?:was |is |has been )?(?:originally |first )?(?:published|appeared|posted|syndicated|republished) "
@@ -189,19 +194,21 @@ RULES: tuple[LineRule, ...] = (
         r"leer (?:m[áa]s|el art[íi]culo(?: original| completo)?|la noticia(?: original| completa)?)(?: en .{1,60})?",
         r"(?:seguir|sigue|contin[úu]a) leyendo(?: en .{1,60})?", r"ver (?:m[áa]s|(?:el )?art[íi]culo original|(?:la )?noticia original)",
         r"lee (?:m[áa]s|la noticia|el art[íi]culo)(?: completa| completo| original)?(?: en .{1,60})?",
-        r"leggi (?:tutto|l'articolo(?: originale| completo)?|di pi[ùu])",
+        r"leggi (?:tutto|l'articolo(?: originale| completo)?|di pi[ùu])(?: su .{1,60})?",
+        r"lees (?:het )?(?:volledige |hele )?(?:artikel|verhaal|meer)(?: op .{1,60})?", r"lees verder(?: op .{1,60})?",
         r"leia (?:mais|a mat[ée]ria(?: completa)?|o artigo(?: completo| original)?)(?: (?:no|em|na) .{1,60})?",
     ), max_words=18),
     # --- closing reader questions: only at the end of a document (see strip.py) --------------
     LineRule("reader_question", "reader_question", _rx_sentences(
-        r"what do you think(?: about (?:this|it))?", r"what are your thoughts(?: on (?:this|the matter))?", r"what['’]s your (?:take|view|opinion)",
+        r"what do you think(?: about (?:this|it))?", r"where do you stand(?: on (?:this|the issue))?",
+        r"vous avez une (?:opinion|avis)(?: sur (?:le|ce) sujet)?", r"exprimez-vous.{0,60}", r"what are your thoughts(?: on (?:this|the matter))?", r"what['’]s your (?:take|view|opinion)",
         r"(?:let us know|tell us|share your (?:thoughts|views|opinion)|leave a comment|join the (?:conversation|discussion)|comment below).{0,60}",
         r"(?:et vous,? )?qu['’]en pensez-vous", r"quel(?:le)? est votre (?:avis|opinion)(?: sur (?:le|ce) sujet| sur la question)?",
         r"donnez(?:-nous)? votre avis.{0,60}", r"dites-nous .{0,60}", r"r[ée]agissez.{0,60}", r"partagez votre avis.{0,60}",
         r"(?:und )?was (?:denken|meinen|halten) sie(?: davon| dazu)?", r"wie (?:sehen|finden) sie das", r"ihre meinung(?: ist gefragt| z[äa]hlt)?",
         r"(?:schreiben sie|diskutieren sie|sagen sie) (?:uns )?.{0,60}(?:kommentar|meinung|mit).{0,30}",
-        r"¿?(?:y )?(?:t[úu] )?qu[ée] (?:opinas|opina usted|piensas|piensa usted|te parece|le parece)(?: (?:de|sobre) (?:esto|este tema))?",
-        r"¿?cu[áa]l es (?:tu|su) opini[óo]n.{0,40}", r"d[ée]janos (?:tu|su) (?:opini[óo]n|comentario).{0,60}", r"cu[ée]ntanos.{0,60}",
+        r"¿?(?:y )?(?:t[úu] )?qu[ée] (?:opinas|opina usted|piensas|piensa usted|te parece|le parece)(?: t[úu])?(?: (?:de|sobre) (?:esto|este tema))?",
+        r"¿?cu[áa]l es (?:tu|su) opini[óo]n.{0,40}", r"d[ée]janos (?:tu|su) (?:opini[óo]n|comentario).{0,60}", r"cu[ée]ntanos(?:lo)?.{0,60}", r"wat vind (?:jij|u) (?:ervan|hiervan)", r"laat (?:het )?(?:ons )?weten.{0,60}",
         r"tu (?:che|cosa) ne pensi", r"e voc[êe],? o que acha",
     ), max_words=20),
     # --- newsletter and follow prompts ---------------------------------------------------------
@@ -227,6 +234,7 @@ RULES: tuple[LineRule, ...] = (
         r"(?:suscr[íi]be(?:te|se)|s[íi]guenos|ap[úu]ntate|reg[íi]strate)\b.{0,100}", r"sigue a .{1,40} en .{1,60}",
         r"rec[íi]be .{0,80}(?:correo|email|e-mail|bandeja|whatsapp|newsletter|bolet[íi]n).{0,30}",
         r"(?:iscriviti|seguici|assine|siga-nos|inscreva-se)\b.{0,100}",
+        r"(?:schrijf je in|abonneer (?:je|u)|meld je aan|volg ons)\b.{0,100}",
     ), max_words=30),
     # --- curation headers ---------------------------------------------------------------------------
     LineRule("curation_header", "curation_header", _rx(
@@ -236,6 +244,10 @@ RULES: tuple[LineRule, ...] = (
         r"(?:kuratiert|zusammengestellt|ausgew[äa]hlt) von .{1,40}",
         r"(?:r[ée]sum[ée]|summary|zusammenfassung|resumen|riassunto) (?:g[ée]n[ée]r[ée]|generated|generiert|generado|generato) "
         r"(?:par|by|von|por|durch|da|mit|with) (?:l['’]|la |der |an )?(?:ia|ai|ki)",
+        r"(?:key points|highlights|takeaways|points? cl[ée]s?|das wichtigste|puntos clave|punti chiave)(?: (?:were |wurden )?"
+        r"(?:generated|g[ée]n[ée]r[ée]s?|generiert|generados|generati) (?:by|par|von|por|da|durch|mit) (?:l['’]|la |der )?(?:ai|ia|ki))",
+        r"(?:this|diese[rs]?|ce|cet|este|esta|questo) (?:summary|zusammenfassung|text|artikel|r[ée]sum[ée]|resumen|riassunto|article|texte)"
+        r"\b.{0,50}\b(?:ai|ki|ia|artificial intelligence|k[üu]nstliche[rn]? intelligenz|intelligence artificielle)\b.{0,40}",
         r"(?:ki|ai|ia)[- ]?(?:generierte|generated|g[ée]n[ée]r[ée]e?|generad[oa])? ?(?:zusammenfassung|summary|r[ée]sum[ée]|resumen)",
         r"(?:this |ce |dieser? |este )?(?:summary|article|story|text|content|r[ée]sum[ée]|zusammenfassung|resumen|texte|artikel|texto)\b"
         r".{0,30}\b(?:generated|generiert|g[ée]n[ée]r[ée]e?|generad[oa]|erstellt|cr[ée][ée]e?|written|produced)"
@@ -251,13 +263,14 @@ share shares sharing shared partager partagez partage teilen geteilt compartir c
 partilhar compartilhar copy copied copier copiar copia kopieren kopiert tweet retweet email e-mail mail mailen
 print imprimer drucken imprimir stampa facebook twitter x linkedin whatsapp telegram reddit pinterest flipboard
 messenger threads bluesky tumblr pocket xing mastodon sms envoyer enviar senden gift save bookmark merken
-versenden verschicken send condividere
+versenden verschicken send condividere condividi compartilhe deel delen pin
 """.split())
 SHARE_FILLER = frozenset("""
 this the article story post page on via to link url link! links lien le la cet cette par sur en el este esta por
 por correo correo-electrónico electrónico artikel diesen den per auf beitrag enlace artículo noticia in a an
 with your friends amis freunden amigos facebook copiado link copied! to clipboard presse-papiers zwischenablage
-icon button buttons opens in new window tab fenster
+icon button buttons opens in new window tab fenster it friend friends ami amie amigo amiga freund
+un una à su no na op via
 """.split())
 
 # Timestamps: a short line made only of these words and numbers is a date, a time or a reading time.
@@ -271,6 +284,10 @@ lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier mar
 septembre octobre novembre décembre decembre le à a h publié publie mis jour modifié lunes martes miércoles
 miercoles jueves viernes sábado sabado domingo enero febrero marzo abril mayo junio julio agosto septiembre
 setiembre octubre noviembre diciembre de del el las los actualizado publicado hrs hs hace ago il y vor seit
+gennaio febbraio marzo aprile maggio giugno luglio settembre ottobre novembre dicembre lunedì martedì mercoledì
+giovedì venerdì sabato aggiornato pubblicato alle ore fa janeiro fevereiro março abril maio junho julho setembro
+outubro novembro dezembro segunda terça quarta quinta sexta atualizado há às januari februari maart mei augustus
+bijgewerkt gepubliceerd om uur geleden leestijd minuten maandag dinsdag woensdag donderdag vrijdag zaterdag zondag
 min mins minute minutes minuten minuto minutos read reading lesezeit lecture lectura tiempo temps tempo di
 lettura leitura sec secs seconds second hour hours hr stunde stunden heure heures hora horas day days tag tage
 tagen jour jours día días dia dias week weeks woche wochen semaine semaines semana semanas just now gerade

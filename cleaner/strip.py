@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from . import related as related_mod
 from .rules import RULES, match_line
 from .segment import Block, segment
-from .text import ends_sentence, normalized, strip_marks
+from .text import normalized, strip_marks
 
 # Categories whose rule needs more than the line itself; applied below.
 _CONDITIONAL = {"reader_question", "related_header"}
@@ -24,6 +24,7 @@ _POLL_MAX_WORDS = 25
 _POLL_MAX_LINES = 8
 # A body paragraph after a line means the line is not at the end of the document.
 _BODY_WORDS = 20
+_TITLE_MAX_WORDS = 20
 
 _LEADING_DATE_RE = re.compile(
     r"^(?:date|dated|published|updated|posted|publi[ée](?: le)?|mis [àa] jour(?: le)?|ver[öo]ffentlicht(?: am)?|"
@@ -131,7 +132,16 @@ def _title(blocks: list[Block]) -> Block | None:
         if m and len(first.text[m.end():].split()) >= 3:
             first.cuts.append((0, m.end(), "timestamp", "leading_date"))
     text = strip_marks(first.kept_text())
-    if not (2 <= len(text.split()) <= 30) or text.startswith("@") or (ends_sentence(text) and text[-1] not in "?!\"'”’"):
+    # A headline may ask or exclaim, but a full stop (inside quotes or not) ends a
+    # sentence and "…" a teaser; a line alone is the body, not a title.
+    core = text.rstrip("\"'”’»)")
+    if (
+        not (2 <= len(text.split()) <= _TITLE_MAX_WORDS)
+        or text.startswith("@")
+        or strip_marks(first.text) != first.text.lstrip("/ ").strip()
+        or (core and (core[-1] in ".:;…" or core.endswith("...")))
+        or not any(b.kept for b in blocks[first.index + 1 :])
+    ):
         return None
     key = normalized(text)
     for b in blocks[first.index + 1 :]:
