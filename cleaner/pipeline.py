@@ -21,7 +21,7 @@ from .config import Config
 from .corpus import FurnitureCounter
 from .dedup import DedupIndex
 from .document import Document, Reject, Removal, Result
-from .strip import Stripped, strip_document
+from .strip import Stripped, closing_questions, strip_document
 from .stats import RunStats
 from .text import strip_marks, tokens
 
@@ -88,7 +88,9 @@ class Cleaner:
                     if title_tokens:
                         index.add(doc_index, stripped.title.line, title_tokens, pinned=True)
                 for b in stripped.blocks:
-                    if not b.kept or b is stripped.title:
+                    # A reader question is left out of dedup: whether it stays
+                    # depends on where the document ends, decided at assembly.
+                    if not b.kept or b is stripped.title or b.question_at == 0:
                         continue
                     toks = tokens(b.kept_text())
                     lines.append(" ".join(toks))
@@ -126,6 +128,7 @@ class Cleaner:
         stats = self.stats
         removals: list[Removal] = []
         body: list[str] = []
+        loose = []  # kept lines that are not dedup passages (no words left after cuts)
         own_pids = list(pids.values())
         stats.passages += len(own_pids)
 
@@ -136,42 +139,51 @@ class Cleaner:
             removals.append(Removal(doc.id, block.line, text, reason, rule, kept_id, kept_line))
             stats.removed[reason] += 1
 
-        title_key = st.title.line if st.title else None
+        title_line = st.title.line if st.title else None
         repeats = {id(b): first for b, _, first in st.related_repeats}
+        # Which kept lines survive dedup and the furniture pass: the final body.
+        survivors = []
+        for b in st.blocks:
+            if b.verdict is None and not b.related and b is not st.title:
+                pid = pids.get(b.index)
+                if pid is None or (pid not in furniture_pids and pid not in duplicate_of):
+                    survivors.append(b)
+        closing_questions(survivors)
+        survivor_ids = {id(b) for b in survivors}
+
         for b in st.blocks:
             for start, end, reason, rule in sorted(b.cuts):
                 if b.verdict is None and not b.related:
                     remove(b, b.text[start:end].strip(), reason, rule)
             if b.verdict is not None:
-                kept = (doc.id, title_key) if b.verdict[1] == "title_repeat" else None
+                kept = (doc.id, title_line) if b.verdict[1] == "title_repeat" else None
                 remove(b, b.text, b.verdict[0], b.verdict[1], kept)
             elif b.related:
                 if id(b) in repeats:
-                    first = repeats[id(b)]
-                    remove(b, b.text, "related_item", "repeat", (doc.id, first.line))
+                    remove(b, b.text, "related_item", "repeat", (doc.id, repeats[id(b)].line))
                 else:
                     remove(b, b.text, "related_item", "moved_to_related")
             elif b is st.title:
                 continue
-            elif b.index in pids:
-                pid = pids[b.index]
-                if pid in furniture_pids:
-                    remove(b, b.text, "site_furniture", "corpus_recurrence")
-                elif pid in duplicate_of:
-                    canon, rule = duplicate_of[pid]
-                    cp = passages[canon]
-                    remove(b, b.text, "near_duplicate", rule, (doc_ids[cp.doc], cp.line))
-                    stats.duplicate_passages += 1
-                else:
-                    body.append(b.kept_text())
-            else:
+            elif id(b) in survivor_ids:
                 body.append(b.kept_text())
+                if b.index not in pids:
+                    loose.append(b)
+            elif pids[b.index] in furniture_pids:
+                remove(b, b.text, "site_furniture", "corpus_recurrence")
+            else:
+                canon, rule = duplicate_of[pids[b.index]]
+                cp = passages[canon]
+                remove(b, b.text, "near_duplicate", rule, (doc_ids[cp.doc], cp.line))
+                stats.duplicate_passages += 1
 
         dup_doc = None
         if own_pids and all(p in duplicate_of or p in furniture_pids for p in own_pids):
             dup_doc = self._duplicate_target(doc, own_pids, duplicate_of, passages, doc_ids)
             if dup_doc is not None:
                 body = []
+                for b in loose:
+                    remove(b, b.kept_text(), "near_duplicate", "whole_document", (dup_doc, None))
         related = [{"text": text} for _, text in st.related]
         stats.related_items += len(related)
         title = strip_marks(st.title.kept_text()) if st.title else None

@@ -23,6 +23,8 @@ class Block:
     related: bool = False
     # Character spans of ``text`` removed inside a kept line, each (start, end, reason, rule).
     cuts: list[tuple[int, int, str, str]] = field(default_factory=list)
+    # Where a reader question starts in this line (0: the whole line), if it holds one.
+    question_at: int | None = None
 
     @property
     def kept(self) -> bool:

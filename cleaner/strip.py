@@ -54,7 +54,10 @@ def strip_document(text: str, related_max_words: int = 100) -> Stripped:
     blocks = segment(text)
     matches = [match_line(b.text, b.words) for b in blocks]
     for b, m in zip(blocks, matches):
-        if m is not None and m[0] not in _CONDITIONAL:
+        if b.words == 0:
+            # No letter or digit: a rule, a stray symbol or a control character.
+            b.verdict = ("noise", "no_words")
+        elif m is not None and m[0] not in _CONDITIONAL:
             b.verdict = m
         elif m is not None and m[0] == "related_header":
             b.verdict = m
@@ -63,7 +66,8 @@ def strip_document(text: str, related_max_words: int = 100) -> Stripped:
     _image_captions(blocks)
     items = related_mod.find_related(blocks, related_max_words)
     related_mod.tail_after_related(blocks, items)
-    _closing_questions(blocks, matches)
+    _mark_questions(blocks, matches)
+    _leading_dates(blocks)
     title = _title(blocks)
     _citation_markers(blocks)
     kept_items, repeats = related_mod.distinct_items(items)
@@ -105,21 +109,50 @@ def _image_captions(blocks: list[Block]) -> None:
                 w.verdict = ("photo_credit", "image_caption")
 
 
-def _has_body_after(blocks: list[Block], index: int) -> bool:
-    return any(b.kept and b.words >= _BODY_WORDS for b in blocks[index + 1 :])
+def _mark_questions(blocks: list[Block], matches: list) -> None:
+    """Mark reader questions ("Qu'en pensez-vous ?"), standalone or glued to a paragraph's end.
 
-
-def _closing_questions(blocks: list[Block], matches: list) -> None:
-    """A reader question ("Qu'en pensez-vous ?") is furniture only where the article has ended."""
+    They are furniture only where the article has ended, and where it ends is
+    known only after dedup has removed its copies; ``closing_questions`` decides then.
+    """
     for b, m in zip(blocks, matches):
-        if m is not None and m[0] == "reader_question" and b.verdict is None and not _has_body_after(blocks, b.index):
-            b.verdict = m
-    kept = [b for b in blocks if b.kept]
-    if kept:
-        last = kept[-1]
-        match = _TRAILING_QUESTION_RE.search(last.text)
-        if match and match.start() > 0:
-            last.cuts.append((match.start(), len(last.text), "reader_question", "closing_question"))
+        if m is not None and m[0] == "reader_question" and b.verdict is None:
+            b.question_at = 0
+        elif b.verdict is None:
+            match = _TRAILING_QUESTION_RE.search(b.text)
+            if match and match.start() > 0:
+                b.question_at = match.start()
+
+
+def closing_questions(body: list[Block]) -> None:
+    """Remove the reader questions that end the final body: whole lines, then a glued last sentence."""
+    while body:
+        last_long = max((i for i, b in enumerate(body) if b.words >= _BODY_WORDS), default=-1)
+        tail_questions = [b for b in body[last_long + 1 :] if b.question_at == 0]
+        if not tail_questions:
+            break
+        for b in tail_questions:
+            b.verdict = ("reader_question", "reader_question")
+        body[:] = [b for b in body if b.verdict is None]
+    if body and body[-1].question_at:
+        last = body[-1]
+        last.cuts.append((last.question_at, len(last.text), "reader_question", "closing_question"))
+
+
+def _headline_like(text: str) -> bool:
+    """A headline may ask or exclaim, but a full stop ends a sentence and "…" a teaser."""
+    core = text.rstrip("\"'”’»)")
+    return 2 <= len(text.split()) <= _TITLE_MAX_WORDS and not (core[-1:] in (".", ":", ";", "…") or core.endswith("..."))
+
+
+def _leading_dates(blocks: list[Block]) -> None:
+    """A date stuck to the front of a headline ("date 2025-01 Mark Zuckerberg en a assez...")."""
+    for b in blocks:
+        if b.verdict is None and not b.related:
+            m = _LEADING_DATE_RE.match(b.text)
+            rest = b.text[m.end():] if m else ""
+            if m and len(rest.split()) >= 3 and _headline_like(rest):
+                b.cuts.append((0, m.end(), "timestamp", "leading_date"))
 
 
 def _title(blocks: list[Block]) -> Block | None:
@@ -127,19 +160,12 @@ def _title(blocks: list[Block]) -> Block | None:
     first = next((b for b in blocks[:8] if b.kept), None)
     if first is None:
         return None
-    if first.index < 3:
-        m = _LEADING_DATE_RE.match(first.text)
-        if m and len(first.text[m.end():].split()) >= 3:
-            first.cuts.append((0, m.end(), "timestamp", "leading_date"))
     text = strip_marks(first.kept_text())
-    # A headline may ask or exclaim, but a full stop (inside quotes or not) ends a
-    # sentence and "…" a teaser; a line alone is the body, not a title.
-    core = text.rstrip("\"'”’»)")
+    # A line alone is the body, not a title; a bullet is a list item.
     if (
-        not (2 <= len(text.split()) <= _TITLE_MAX_WORDS)
+        not _headline_like(text)
         or text.startswith("@")
         or strip_marks(first.text) != first.text.lstrip("/ ").strip()
-        or (core and (core[-1] in ".:;…" or core.endswith("...")))
         or not any(b.kept for b in blocks[first.index + 1 :])
     ):
         return None

@@ -11,9 +11,10 @@ import unicodedata
 
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 HANDLE_PREFIX_RE = re.compile(r"^@\w{1,30}:\s*")
-# Letters and digits, with inner apostrophes and joiners kept so that "don't"
-# and "all-hands" are one word in every language; "8,000" and "3.5" stay whole.
-WORD_RE = re.compile(r"\w+(?:[’'\-.,]\w+)*", re.UNICODE)
+# Letters and digits, with inner apostrophes and hyphens kept so that "don't"
+# and "all-hands" are one word in every language; "8,000" and "3.5" stay whole,
+# while "américain.Quel" (two sentences glued by a scraper) is two words.
+WORD_RE = re.compile(r"\w+(?:(?<=\d)[.,]\d+)*(?:[’'\-]\w+(?:(?<=\d)[.,]\d+)*)*", re.UNICODE)
 # Bullets and breadcrumb marks that scrapers leave at the start of a line.
 LEAD_MARKS_RE = re.compile(r"^[\s•·▪◦●■□►▶➤→»›>|/\\*\-–—]+")
 
