@@ -1,4 +1,4 @@
-"""cleaner: strip aggregator boilerplate from scraped news text and keep each passage once.
+r"""cleaner: strip aggregator boilerplate from scraped news text and keep each passage once.
 
 >>> from cleaner import clean, Config
 >>> [r.body for r in clean(["Rates rise again.\nShare\nCopy Link"], Config())]

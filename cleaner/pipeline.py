@@ -23,7 +23,7 @@ from .dedup import DedupIndex
 from .document import Document, Reject, Removal, Result
 from .strip import Stripped, closing_questions, strip_document
 from .stats import RunStats
-from .text import strip_marks, tokens
+from .text import tokens
 
 
 def _as_document(record, position: int) -> Document | Reject:
@@ -81,7 +81,7 @@ class Cleaner:
                 doc_ids.append(item.id)
                 stats.documents += 1
                 stats.bytes_in += len(item.text.encode("utf-8", "surrogatepass"))
-                stripped = strip_document(item.text, cfg.related_max_words)
+                stripped = strip_document(item.text, cfg)
                 lines, pids = [], {}
                 if stripped.title is not None:
                     title_tokens = tokens(stripped.title.kept_text())
@@ -186,7 +186,7 @@ class Cleaner:
                     remove(b, b.kept_text(), "near_duplicate", "whole_document", (dup_doc, None))
         related = [{"text": text} for _, text in st.related]
         stats.related_items += len(related)
-        title = strip_marks(st.title.kept_text()) if st.title else None
+        title = st.title.kept_text() if st.title else None
         metadata = dict(doc.metadata)
         metadata["cleaner"] = {"version": __version__, "removed": len(removals)}
         return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import related as related_mod
+from .config import Config
 from .rules import RULES, match_line
 from .segment import Block, segment
 from .text import normalized, strip_marks
@@ -32,6 +33,7 @@ _LEADING_DATE_RE = re.compile(
     r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[./]\d{1,2}[./]\d{2,4})(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2})?)?\s+(?=\w)",
     re.IGNORECASE,
 )
+_LEADING_SLASH_RE = re.compile(r"^/+\s*(?=[A-Z0-9À-Ý\"'“‘])")
 _ALT_TEXT_RE = re.compile(r"[a-z0-9][a-z0-9 '\-]*")
 _QUESTION_PATTERNS = [r.pattern.pattern for r in RULES if r.category == "reader_question"]
 _TRAILING_QUESTION_RE = re.compile(
@@ -50,7 +52,8 @@ class Stripped:
     related_repeats: list[tuple[Block, str, Block]] = field(default_factory=list)
 
 
-def strip_document(text: str, related_max_words: int = 100) -> Stripped:
+def strip_document(text: str, config: Config | None = None) -> Stripped:
+    cfg = config or Config()
     blocks = segment(text)
     matches = [match_line(b.text, b.words) for b in blocks]
     for b, m in zip(blocks, matches):
@@ -64,11 +67,11 @@ def strip_document(text: str, related_max_words: int = 100) -> Stripped:
 
     _poll_bodies(blocks)
     _image_captions(blocks)
-    items = related_mod.find_related(blocks, related_max_words)
+    items = related_mod.find_related(blocks, cfg.related_max_words)
     related_mod.tail_after_related(blocks, items)
     _mark_questions(blocks, matches)
-    _leading_dates(blocks)
-    title = _title(blocks)
+    _leading_noise(blocks)
+    title = _title(blocks, cfg.exact_min_words)
     _citation_markers(blocks)
     kept_items, repeats = related_mod.distinct_items(items)
     return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats)
@@ -145,31 +148,38 @@ def _headline_like(text: str) -> bool:
     return 2 <= len(text.split()) <= _TITLE_MAX_WORDS and not (core[-1:] in (".", ":", ";", "…") or core.endswith("..."))
 
 
-def _leading_dates(blocks: list[Block]) -> None:
-    """A date stuck to the front of a headline ("date 2025-01 Mark Zuckerberg en a assez...")."""
+def _leading_noise(blocks: list[Block]) -> None:
+    """A breadcrumb slash ("/Mark Zuckerberg livestreamed...") or a date stuck to a headline's front."""
     for b in blocks:
         if b.verdict is None and not b.related:
+            slash = _LEADING_SLASH_RE.match(b.text)
+            if slash:
+                b.cuts.append((0, slash.end(), "noise", "leading_slash"))
+                continue
             m = _LEADING_DATE_RE.match(b.text)
             rest = b.text[m.end():] if m else ""
             if m and len(rest.split()) >= 3 and _headline_like(rest):
                 b.cuts.append((0, m.end(), "timestamp", "leading_date"))
 
 
-def _title(blocks: list[Block]) -> Block | None:
+def _title(blocks: list[Block], repeat_min_words: int) -> Block | None:
     """The first kept line, if it reads as a headline; a repeat of it later is a duplicate."""
     first = next((b for b in blocks[:8] if b.kept), None)
     if first is None:
         return None
-    text = strip_marks(first.kept_text())
+    text = first.kept_text()
     # A line alone is the body, not a title; a bullet is a list item.
     if (
         not _headline_like(text)
         or text.startswith("@")
-        or strip_marks(first.text) != first.text.lstrip("/ ").strip()
+        or strip_marks(text) != text
         or not any(b.kept for b in blocks[first.index + 1 :])
     ):
         return None
     key = normalized(text)
+    # Like dedup, leave repeats of a two- or three-word title alone ("Live", "Key facts").
+    if len(key.split()) < repeat_min_words:
+        return first
     for b in blocks[first.index + 1 :]:
         if b.kept and normalized(b.kept_text()) == key:
             b.verdict = ("near_duplicate", "title_repeat")

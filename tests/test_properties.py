@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner import Cleaner, Document
@@ -48,7 +48,6 @@ def _run(texts):
     return results, cleaner.stats
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpus_strategy)
 def test_no_output_text_that_was_not_in_the_input(texts):
     results, _ = _run(texts)
@@ -63,7 +62,6 @@ def test_no_output_text_that_was_not_in_the_input(texts):
             assert any(_squash(item["text"]) in line for line in lines)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpus_strategy)
 def test_every_input_line_is_kept_moved_or_audited(texts):
     results, stats = _run(texts)
@@ -88,7 +86,6 @@ def test_every_input_line_is_kept_moved_or_audited(texts):
                 assert not missing, (number, line, missing)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpus_strategy)
 def test_same_input_gives_identical_output(texts):
     first = [json.dumps(r.to_json(), ensure_ascii=False) for r in _run(texts)[0]]
@@ -116,7 +113,6 @@ def test_cleaning_its_own_output_removes_nothing_more_on_golden():
         assert b.related == []
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpus_strategy)
 def test_cleaning_its_own_output_removes_nothing_more(texts):
     first, _ = _run(texts)
