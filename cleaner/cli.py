@@ -1,14 +1,17 @@
 """The command line: a thin layer over :class:`cleaner.Cleaner`.
 
-Standard output carries JSONL only; the progress bar and the run summary go to
-standard error. Exit codes: 0 every record processed, 1 some input rejected,
-2 usage error.
+Standard output carries JSONL only; the progress bar, messages and the run
+summary go to standard error. Exit codes: 0 every record processed, 1 some
+input rejected, 2 usage error.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tomllib
+from dataclasses import fields
 
 import click
 
@@ -17,9 +20,23 @@ from .config import Config
 from .document import Reject
 from .pipeline import Cleaner
 from .readers import read_inputs
-from .writers import dumps, jsonl_output
+from .writers import Writer
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+
+# Settings that have a flag of their own; every Config field can be set in the TOML file.
+FLAGS = {
+    "threshold": (float, "Word n-gram Jaccard at or above which two passages are copies."),
+    "shingle_size": (int, "Words per shingle."),
+    "num_perm": (int, "MinHash permutations."),
+    "bands": (int, "LSH bands."),
+    "rows": (int, "LSH rows per band."),
+    "furniture_min_docs": (int, "Documents a short line must recur in to count as site furniture."),
+    "doc_time_limit": (float, "Seconds one document may take before it is rejected (0: no limit)."),
+    "id_field": (str, "JSONL/Parquet field holding the record id."),
+    "text_field": (str, "JSONL/Parquet field holding the text."),
+    "html_field": (str, "JSONL/Parquet field holding HTML, used when the text field is absent."),
+}
 
 
 class _Progress:
@@ -45,79 +62,106 @@ class _Progress:
             bar.close()
 
 
+def resolve_config(config_path: str | None, flags: dict) -> Config:
+    """Defaults, then the TOML file, then the flags given on the command line."""
+    values: dict = {}
+    if config_path:
+        try:
+            with open(config_path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise click.UsageError(f"cannot read config {config_path}: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise click.UsageError(f"{config_path}: not valid TOML: {exc}") from exc
+        known = {f.name for f in fields(Config)}
+        for key in data:
+            if key not in known:
+                raise click.UsageError(f"{config_path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        values.update(data)
+    values.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return Config(**values)
+    except (ValueError, TypeError) as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _config_options(f):
+    defaults = Config()
+    f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="TOML file of settings (any Config field); flags override it.")(f)
+    for name, (kind, text) in reversed(FLAGS.items()):
+        f = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None,
+                         help=f"{text} [default: {getattr(defaults, name)}]")(f)
+    return f
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cleaner")
 def main() -> None:
     """Strip aggregator boilerplate from scraped news text and keep each passage once."""
 
 
-def _config_options(f):
-    defaults = Config()
-    options = [
-        click.option("--threshold", type=float, default=defaults.threshold, show_default=True,
-                     help="Word n-gram Jaccard at or above which two passages are copies."),
-        click.option("--shingle-size", type=int, default=defaults.shingle_size, show_default=True,
-                     help="Words per shingle."),
-        click.option("--num-perm", type=int, default=defaults.num_perm, show_default=True,
-                     help="MinHash permutations."),
-        click.option("--bands", type=int, default=defaults.bands, show_default=True, help="LSH bands."),
-        click.option("--rows", type=int, default=defaults.rows, show_default=True, help="LSH rows per band."),
-        click.option("--furniture-min-docs", type=int, default=defaults.furniture_min_docs, show_default=True,
-                     help="Documents a short line must recur in to count as site furniture."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", default="-", show_default=True, help="JSONL output file, or - for stdout.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output: - for stdout, a .jsonl file (.gz/.zst/.bz2 compress it) or a .parquet file.")
 @click.option("--explain", "explain_path", default=None, help="Write every removed span, with its reason, to this JSONL file.")
-@click.option("--rejects", "rejects_path", default=None, help="Write every record that could not be processed to this JSONL file.")
+@click.option("--rejects", "rejects_path", default=None, help="Write every record that could not be processed, with its reason, to this JSONL file.")
 @click.option("--drop-duplicates", is_flag=True, help="Leave documents marked duplicate_of out of the output.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="No run summary on stderr.")
 @_config_options
-def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, **settings):
-    """Clean INPUTS (files, folders of .txt/.jsonl/.jsonl.gz, or - for stdin) into JSONL.
+def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, config_path, **flags):
+    """Clean INPUTS into JSONL (or Parquet).
 
-    Each output line holds id, title, body, related, duplicate_of and metadata.
+    INPUTS are files (.txt, .jsonl, .html, .warc, .parquet, each optionally
+    .gz/.zst/.bz2), folders (walked for those), or - for stdin (format and
+    compression recognised from the first bytes). Each output record holds id,
+    title, body, related, duplicate_of and metadata.
+
     Exit status: 0 when every record was processed, 1 when some input was
     rejected (see --rejects), 2 on a usage error.
     """
-    try:
-        config = Config(**settings)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+    config = resolve_config(config_path, flags)
+    for path in (explain_path, rejects_path):
+        if path and path.lower().endswith(".parquet"):
+            raise click.UsageError(f"{path}: --explain and --rejects write JSONL")
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(show)
     cleaner = Cleaner(config, progress=bar)
-    records = read_inputs(list(inputs))
+    writers = [Writer(p) if p else None for p in (output, explain_path, rejects_path)]
+    out, explain, rejects = writers
     try:
-        with jsonl_output(output) as out, jsonl_output(explain_path) as explain, \
-                jsonl_output(rejects_path) as rejects:
-            for item in cleaner.run(records):
-                if isinstance(item, Reject):
-                    click.echo(f"cleaner: rejected {item.source}: {item.reason} ({item.detail})", err=True)
-                    if rejects is not None:
-                        rejects.write(dumps(item.to_json()) + "\n")
-                    continue
-                if explain is not None:
-                    for removal in item.removals:
-                        explain.write(dumps(removal.to_json()) + "\n")
-                if drop_duplicates and item.duplicate_of is not None:
-                    continue
-                out.write(dumps(item.to_json()) + "\n")
+        for item in cleaner.run(read_inputs(list(inputs), config)):
+            if isinstance(item, Reject):
+                click.echo(f"cleaner: rejected {item.source}: {item.reason} ({item.detail})", err=True)
+                if rejects is not None:
+                    rejects.write(item.to_json())
+                continue
+            if explain is not None:
+                for removal in item.removals:
+                    explain.write(removal.to_json())
+            if drop_duplicates and item.duplicate_of is not None:
+                continue
+            out.write(item.to_json())
+        for w in writers:
+            if w is not None:
+                w.commit()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        for w in writers:
+            if w is not None:
+                w.abort()
         bar.close()
         sys.exit(EXIT_OK)
+    except BaseException:
+        for w in writers:
+            if w is not None:
+                w.abort()
+        raise
     bar.close()
     stats = cleaner.stats
     if not quiet:
@@ -126,9 +170,10 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
 
 
 @main.command("config")
-def show_config():
-    """Print the default configuration as JSON."""
-    click.echo(json.dumps(Config().as_dict(), indent=2))
+@_config_options
+def show_config(config_path, **flags):
+    """Print the resolved configuration (defaults, then --config FILE, then flags) as JSON."""
+    click.echo(json.dumps(resolve_config(config_path, flags).as_dict(), indent=2))
 
 
 if __name__ == "__main__":  # pragma: no cover

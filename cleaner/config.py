@@ -48,8 +48,14 @@ class Config:
     furniture_min_contexts: int = 3
     furniture_max_words: int = 12
     # A document whose every passage is a copy is marked duplicate_of.
-    keep_duplicates: bool = True
     related_max_words: int = 100
+    # One pathological page must not hang a run: over this many seconds of
+    # extraction and stripping, the document is rejected (0: no limit).
+    doc_time_limit: float = 30.0
+    # Where JSONL and Parquet records keep their fields.
+    id_field: str = "id"
+    text_field: str = "text"
+    html_field: str = "html"
 
     def __post_init__(self) -> None:
         _positive = (
@@ -76,6 +82,14 @@ class Config:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+        if isinstance(self.doc_time_limit, bool) or not isinstance(self.doc_time_limit, (int, float)) or self.doc_time_limit < 0:
+            raise ValueError(f"doc_time_limit must be a number of seconds >= 0, got {self.doc_time_limit!r}")
+        for name in ("id_field", "text_field", "html_field"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        if len({self.id_field, self.text_field, self.html_field}) < 3:
+            raise ValueError("id_field, text_field and html_field must name three different fields")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
 

@@ -3,8 +3,9 @@
 Three tiers find candidate pairs, and every pair is checked before it counts:
 - passages of ``minhash_min_words`` words or more: MinHash LSH over word
   n-grams, checked by exact Jaccard (or containment, for a copy cut short);
-- shorter passages (titles, headlines): equal normalised text;
-- two passages of the same document: word ``doc_shingle_size``-gram Jaccard,
+- shorter passages (titles, headlines) in different documents: equal normalised text;
+- two passages of the same document, both long enough for MinHash: word
+  ``doc_shingle_size``-gram Jaccard,
   because one page rendering a passage twice (a tweet and its cached copy)
   rewrites more than syndication does.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import Config
-from .lsh import band_keys, candidate_pairs
+from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs
 from .minhash import containment, hash_shingles, jaccard, permutations, shingles, signature
 
 
@@ -66,7 +67,7 @@ class DedupIndex:
             self._key_ids.append(pid)
         elif len(tokens) >= cfg.exact_min_words:
             self._exact[key].append(pid)
-        if cfg.exact_min_words <= len(tokens) <= cfg.doc_max_words:
+        if cfg.minhash_min_words <= len(tokens) <= cfg.doc_max_words:
             self._doc_sets[doc].append((pid, hash_shingles(shingles(tokens, cfg.doc_shingle_size))))
         return pid
 
@@ -98,8 +99,13 @@ class DedupIndex:
                     link(i, j, sim, "truncated_copy")
         for members in self._exact.values():
             members = [m for m in members if m not in self._excluded]
-            for other in members[1:]:
-                link(members[0], other, 1.0, "exact")
+            # Only across documents: inside one page a short line said twice is a
+            # list entry or a label ("Artist of the Year"), not a copied passage.
+            # (A title said twice is caught by the strip stage.)
+            for x, later in enumerate(members):
+                for earlier in members[max(0, x - BUCKET_LINK_CAP) : x]:
+                    if self.passages[earlier].doc != self.passages[later].doc:
+                        link(earlier, later, 1.0, "exact")
         for entries in self._doc_sets.values():
             entries = [(p, s) for p, s in entries if p not in self._excluded]
             for x in range(len(entries)):

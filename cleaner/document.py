@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass
 class Document:
-    """One input record: an id, its text, and fields passed through untouched.
+    """One input record: an id, its text (or HTML), and fields passed through untouched.
 
     ``source`` names where it came from (``path`` or ``path:line``) for errors.
     """
@@ -17,6 +17,17 @@ class Document:
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    # Set instead of ``text`` for a page still to be extracted (HTML file, JSONL
+    # HTML field, WARC response); the extracted text replaces ``text``.
+    html: str | None = None
+
+
+@dataclass
+class Skipped:
+    """An input record that is not a document (a WARC request, an image response); counted, not written."""
+
+    source: str
+    reason: str
 
 
 @dataclass

@@ -20,26 +20,22 @@ from . import __version__
 from .config import Config
 from .corpus import FurnitureCounter
 from .dedup import DedupIndex
-from .document import Document, Reject, Removal, Result
+from . import html as html_mod
+from .document import Document, Reject, Removal, Result, Skipped
+from .limits import DocumentTimeout, time_limit
+from .records import record_to_document
 from .strip import Stripped, closing_questions, strip_document
 from .stats import RunStats
 from .text import tokens
 
 
-def _as_document(record, position: int) -> Document | Reject:
-    if isinstance(record, (Document, Reject)):
+def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skipped:
+    if isinstance(record, (Document, Reject, Skipped)):
         return record
     if isinstance(record, str):
         return Document(id=str(position), text=record, source=f"record {position}")
     if isinstance(record, dict):
-        text = record.get("text")
-        if not isinstance(text, str):
-            return Reject(source=f"record {position}", reason="missing_text", detail="no string field 'text'",
-                          id=None if record.get("id") is None else str(record.get("id")))
-        rid = record.get("id")
-        meta = {k: v for k, v in record.items() if k not in ("id", "text")}
-        return Document(id=str(rid) if rid is not None else str(position), text=text, metadata=meta,
-                        source=f"record {position}")
+        return record_to_document(record, f"record {position}", str(position), cfg)
     return Reject(source=f"record {position}", reason="unsupported_record", detail=type(record).__name__)
 
 
@@ -47,7 +43,8 @@ class Cleaner:
     """Runs the strip and dedup passes over records and yields results in input order.
 
     Records are :class:`Document`, :class:`Reject` (passed through, for readers
-    that found bad input), plain strings or ``{"id", "text", ...}`` dicts.
+    that found bad input), :class:`Skipped`, plain strings or ``{"id", "text"
+    or "html", ...}`` dicts (field names from the config).
 
     >>> from cleaner import Cleaner
     >>> c = Cleaner()
@@ -71,17 +68,23 @@ class Cleaner:
         with tempfile.TemporaryFile(prefix="cleaner-spool-") as spool:
             for position, record in enumerate(records):
                 stats.records_read += 1
-                item = _as_document(record, position)
+                item = _as_document(record, position, cfg)
+                if isinstance(item, Skipped):
+                    stats.skipped += 1
+                    stats.skips[item.reason] += 1
+                    continue
+                if not isinstance(item, Reject):
+                    stats.bytes_in += len((item.html if item.html is not None else item.text).encode("utf-8", "replace"))
+                    item = self._strip(item)
                 if isinstance(item, Reject):
                     stats.rejected += 1
                     stats.rejects[item.reason] += 1
                     yield item
                     continue
+                item, stripped = item
                 doc_index = len(doc_ids)
                 doc_ids.append(item.id)
                 stats.documents += 1
-                stats.bytes_in += len(item.text.encode("utf-8", "surrogatepass"))
-                stripped = strip_document(item.text, cfg)
                 lines, pids = [], {}
                 if stripped.title is not None:
                     title_tokens = tokens(stripped.title.kept_text())
@@ -122,6 +125,27 @@ class Cleaner:
                     self._progress("assemble", 1)
                 yield result
         stats.seconds = time.perf_counter() - stats.started
+
+    def _strip(self, doc: Document) -> tuple[Document, Stripped] | Reject:
+        """Extract (for HTML) and strip one document within the per-document time limit."""
+        cfg = self.config
+        try:
+            with time_limit(cfg.doc_time_limit):
+                extra_related: list[str] = []
+                if doc.html is not None:
+                    extracted = html_mod.extract(doc.html, url=doc.metadata.get("url"))
+                    doc.text = html_mod.to_document_text(extracted)
+                    doc.html = None  # the spool needs only the text
+                    extra_related = extracted.related
+                stripped = strip_document(doc.text, cfg)
+                stripped.add_related(extra_related)
+        except DocumentTimeout as exc:
+            return Reject(source=doc.source or doc.id, reason="time_limit", detail=str(exc), id=doc.id)
+        except (ValueError, TypeError, LookupError, RecursionError, MemoryError) as exc:
+            # lxml and trafilatura raise these on pages they cannot parse.
+            return Reject(source=doc.source or doc.id, reason="extraction_failed",
+                          detail=f"{type(exc).__name__}: {exc}"[:300], id=doc.id)
+        return doc, stripped
 
     def _assemble(self, doc: Document, st: Stripped, pids: dict, duplicate_of: dict,
                   furniture_pids: set, passages: list, doc_ids: list[str]) -> Result:
@@ -184,7 +208,7 @@ class Cleaner:
                 body = []
                 for b in loose:
                     remove(b, b.kept_text(), "near_duplicate", "whole_document", (dup_doc, None))
-        related = [{"text": text} for _, text in st.related]
+        related = [{"text": text} for text in st.related_texts()]
         stats.related_items += len(related)
         title = st.title.kept_text() if st.title else None
         metadata = dict(doc.metadata)

@@ -1,50 +1,57 @@
-"""Turn input paths into documents: text files, JSONL (plain or gzip), folders, stdin.
+"""Turn input paths into records: text, JSONL, HTML, WARC and Parquet files, folders, stdin.
 
-A record that cannot be read becomes a :class:`Reject` naming the file and the
-line, and reading goes on with the next one.
+Each file may be gzip, zstd or bz2 compressed; the compression is recognised by
+its magic bytes (so a misnamed file still reads) and the format by the name
+without the compression suffix, or, on stdin, by the first bytes. A record that
+cannot be read becomes a :class:`Reject` naming the file and the place (line,
+row or WARC offset), and reading goes on with the next one.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
-from .document import Document, Reject
+from . import compression
+from .config import Config
+from .document import Document, Reject, Skipped
+from .html import decode_html
+from .records import record_to_document
 
-TEXT_SUFFIXES = (".txt",)
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
-GZIP_MAGIC = b"\x1f\x8b"
+FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html",
+           ".warc": "warc", ".parquet": "parquet"}
 
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    for suffix in JSONL_SUFFIXES + TEXT_SUFFIXES:
-        if name.endswith(suffix):
-            return suffix
-    return path.suffix.lower()
+Record = Document | Reject | Skipped
 
 
-def _stem(path: Path) -> str:
-    name = path.name
-    for suffix in (".jsonl.gz", ".jsonl", ".txt"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
+def file_format(name: str) -> str | None:
+    base = compression.strip_suffix(name).lower()
+    for suffix, fmt in FORMATS.items():
+        if base.endswith(suffix):
+            return fmt
+    return None
+
+
+def doc_stem(name: str) -> str:
+    """``dump.jsonl.gz`` -> ``dump``: the id of a one-document file, the prefix of derived ids."""
+    base = compression.strip_suffix(Path(name).name)
+    for suffix in FORMATS:
+        if base.lower().endswith(suffix):
+            return base[: -len(suffix)]
+    return Path(base).stem
 
 
 def expand(paths: list[str]) -> Iterator[str]:
-    """Files named directly are taken as given; folders are walked for the known suffixes, sorted."""
+    """Files named directly are taken as given; folders are walked for known formats, in sorted order."""
     for p in paths:
-        if p == "-":
-            yield p
-            continue
         path = Path(p)
-        if path.is_dir():
-            found = [f for f in path.rglob("*") if f.is_file() and _suffix(f) in TEXT_SUFFIXES + JSONL_SUFFIXES]
+        if p != "-" and path.is_dir():
+            found = [f for f in path.rglob("*") if f.is_file() and file_format(f.name)]
             for f in sorted(found, key=lambda f: f.relative_to(path).as_posix()):
                 yield str(f)
         else:
@@ -60,71 +67,115 @@ def decode_text(data: bytes, source: str) -> str | Reject:
         return Reject(source=f"{source}@{exc.start}", reason="not_utf8", detail=str(exc))
 
 
-def read_jsonl(stream: io.BufferedIOBase, source: str, stem: str,
-               id_field: str = "id", text_field: str = "text") -> Iterator[Document | Reject]:
-    for lineno, raw in enumerate(stream, start=1):
-        place = f"{source}:{lineno}"
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield Reject(source=place, reason="bad_json", detail=str(exc))
-            continue
-        if not isinstance(record, dict):
-            yield Reject(source=place, reason="not_an_object", detail=f"a JSON {type(record).__name__}")
-            continue
-        rid = record.get(id_field)
-        rid = f"{stem}:{lineno}" if rid is None else str(rid)
-        text = record.get(text_field)
-        if not isinstance(text, str):
-            yield Reject(source=place, reason="missing_text", detail=f"no string field {text_field!r}", id=rid)
-            continue
-        metadata = {k: v for k, v in record.items() if k not in (id_field, text_field)}
-        yield Document(id=rid, text=text, metadata=metadata, source=place)
+def read_jsonl(stream: IO[bytes], source: str, stem: str, cfg: Config) -> Iterator[Record]:
+    lineno = 0
+    try:
+        for lineno, raw in enumerate(stream, start=1):
+            place = f"{source}:{lineno}"
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield Reject(source=place, reason="bad_json", detail=str(exc))
+                continue
+            if not isinstance(record, dict):
+                yield Reject(source=place, reason="not_an_object", detail=f"a JSON {type(record).__name__}")
+                continue
+            yield record_to_document(record, place, f"{stem}:{lineno}", cfg)
+    except (OSError, EOFError, zlib.error) as exc:
+        # A truncated or corrupt compressed stream: what was read stands.
+        yield Reject(source=f"{source}:{lineno + 1}", reason="bad_compression", detail=str(exc))
 
 
-def _read_text(data: bytes, source: str, doc_id: str) -> Iterator[Document | Reject]:
+def read_parquet(data: IO[bytes] | str, source: str, stem: str, cfg: Config) -> Iterator[Record]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        yield Reject(source=source, reason="parquet_unavailable", detail="pip install 'cleaner[parquet]'")
+        return
+    row = 0
+    try:
+        for batch in pq.ParquetFile(data).iter_batches(batch_size=1024):
+            for record in batch.to_pylist():
+                row += 1
+                yield record_to_document(record, f"{source}:row {row}", f"{stem}:{row}", cfg)
+    except Exception as exc:  # pyarrow raises its own ArrowInvalid/OSError family for broken files
+        yield Reject(source=f"{source}:row {row + 1}", reason="bad_parquet", detail=f"{type(exc).__name__}: {exc}")
+
+
+def _whole(data: bytes, fmt: str, source: str, stem: str, cfg: Config) -> Iterator[Record]:
+    if fmt == "html":
+        yield Document(id=stem, text="", html=decode_html(data), source=source)
+        return
     text = decode_text(data, source)
     if isinstance(text, Reject):
-        text.id = doc_id
+        text.id = stem
         yield text
     else:
-        yield Document(id=doc_id, text=text, source=source)
+        yield Document(id=stem, text=text, source=source)
 
 
-def read_path(path_str: str, stdin: io.BufferedIOBase | None = None, **fields) -> Iterator[Document | Reject]:
-    if path_str == "-":
-        data = (stdin or sys.stdin.buffer).read()
-        if data.startswith(GZIP_MAGIC):
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                yield Reject(source="<stdin>", reason="bad_gzip", detail=str(exc))
-                return
-        if data.lstrip()[:1] == b"{":
-            yield from read_jsonl(io.BytesIO(data), "<stdin>", "stdin", **fields)
-        else:
-            yield from _read_text(data, "<stdin>", "stdin")
-        return
-    path = Path(path_str)
+def sniff_format(head: bytes) -> str:
+    start = head.lstrip()[:64].lower()
+    if head.startswith(b"WARC/"):
+        return "warc"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if start.startswith(b"{"):
+        return "jsonl"
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    return "text"
+
+
+def read_stream(stream: IO[bytes], source: str, stem: str, fmt: str | None, cfg: Config) -> Iterator[Record]:
+    from .warc import read_warc
+
     try:
-        if _suffix(path) == ".jsonl.gz":
-            with gzip.open(path, "rb") as fh:
-                try:
-                    yield from read_jsonl(fh, path_str, _stem(path), **fields)
-                except (OSError, EOFError) as exc:
-                    yield Reject(source=path_str, reason="bad_gzip", detail=str(exc))
-        elif _suffix(path) == ".jsonl":
-            with open(path, "rb") as fh:
-                yield from read_jsonl(fh, path_str, _stem(path), **fields)
-        else:
-            yield from _read_text(path.read_bytes(), path_str, _stem(path))
+        stream = compression.decompressing(stream)
+        head = stream.peek(64)[:64]  # type: ignore[attr-defined]
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Reject(source=source, reason="bad_compression", detail=str(exc))
+        return
+    if fmt is None:
+        fmt = sniff_format(head)
+    if fmt == "jsonl":
+        yield from read_jsonl(stream, source, stem, cfg)
+    elif fmt == "warc":
+        yield from read_warc(stream, source, cfg)
+    elif fmt == "parquet":
+        try:
+            data = stream.read()
+        except (OSError, EOFError, zlib.error) as exc:
+            yield Reject(source=source, reason="bad_compression", detail=str(exc))
+            return
+        yield from read_parquet(io.BytesIO(data), source, stem, cfg)
+    else:
+        try:
+            data = stream.read()
+        except (OSError, EOFError, zlib.error) as exc:
+            yield Reject(source=source, reason="bad_compression", detail=str(exc), id=stem)
+            return
+        yield from _whole(data, fmt, source, stem, cfg)
+
+
+def read_path(path: str, cfg: Config, stdin: IO[bytes] | None = None) -> Iterator[Record]:
+    if path == "-":
+        yield from read_stream(stdin or sys.stdin.buffer, "<stdin>", "stdin", None, cfg)
+        return
+    fmt = file_format(path) or "text"
+    try:
+        fh = open(path, "rb")
     except OSError as exc:
-        yield Reject(source=path_str, reason="unreadable", detail=exc.strerror or str(exc))
+        yield Reject(source=path, reason="unreadable", detail=exc.strerror or str(exc), id=doc_stem(path))
+        return
+    with fh:
+        yield from read_stream(fh, path, doc_stem(path), fmt, cfg)
 
 
-def read_inputs(paths: list[str], stdin: io.BufferedIOBase | None = None, **fields) -> Iterator[Document | Reject]:
-    """Every document of every input, in order: the order of ``paths``, then sorted within a folder."""
+def read_inputs(paths: list[str], config: Config | None = None, stdin: IO[bytes] | None = None) -> Iterator[Record]:
+    """Every record of every input, in order: the order of ``paths``, then sorted within a folder."""
+    cfg = config or Config()
     for p in expand(paths):
-        yield from read_path(p, stdin=stdin, **fields)
+        yield from read_path(p, cfg, stdin=stdin)

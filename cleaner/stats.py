@@ -14,18 +14,20 @@ class RunStats:
     written: int = 0  # documents with a body of their own
     duplicate_documents: int = 0
     rejected: int = 0
+    skipped: int = 0  # records that are not documents (WARC requests, images): counted, not written
     passages: int = 0
     duplicate_passages: int = 0
     related_items: int = 0
     bytes_in: int = 0
     removed: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)
+    skips: Counter = field(default_factory=Counter)
     dedup: dict = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
 
     def balanced(self) -> bool:
-        return self.records_read == self.written + self.duplicate_documents + self.rejected
+        return self.records_read == self.written + self.duplicate_documents + self.rejected + self.skipped
 
     def as_dict(self) -> dict:
         return {
@@ -33,6 +35,8 @@ class RunStats:
             "written": self.written,
             "duplicate_documents": self.duplicate_documents,
             "rejected": self.rejected,
+            "skipped": self.skipped,
+            "skips": dict(sorted(self.skips.items())),
             "passages": self.passages,
             "duplicate_passages": self.duplicate_passages,
             "related_items": self.related_items,
@@ -48,12 +52,15 @@ class RunStats:
         lines = [
             f"records read {self.records_read}: written {self.written}, duplicate documents "
             f"{self.duplicate_documents}, rejected {self.rejected}"
+            + (f", skipped {self.skipped}" if self.skipped else "")
             + ("" if self.balanced() else "  (COUNTS DO NOT ADD UP)"),
             f"passages {self.passages}, duplicate passages {self.duplicate_passages}, related items {self.related_items}",
             "removed: " + (", ".join(f"{k} {v}" for k, v in sorted(self.removed.items())) or "nothing"),
         ]
         if self.rejects:
             lines.append("rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects.items())))
+        if self.skips:
+            lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skips.items())))
         lines.append("dedup: " + ", ".join(f"{k}={v}" for k, v in self.dedup.items()))
         lines.append(
             f"time {self.seconds:.2f}s: {self.documents / secs:.1f} docs/s, {self.bytes_in / secs / 1e6:.2f} MB/s"

@@ -50,6 +50,19 @@ class Stripped:
     title: Block | None = None
     related: list[tuple[Block, str]] = field(default_factory=list)
     related_repeats: list[tuple[Block, str, Block]] = field(default_factory=list)
+    # Related items captured from HTML containers before extraction: no input line of their own.
+    extra_related: list[str] = field(default_factory=list)
+
+    def add_related(self, texts: list[str]) -> None:
+        seen = {normalized(t) for t in self.related_texts()}
+        for text in texts:
+            key = normalized(text)
+            if key and key not in seen:
+                seen.add(key)
+                self.extra_related.append(text)
+
+    def related_texts(self) -> list[str]:
+        return [text for _, text in self.related] + self.extra_related
 
 
 def strip_document(text: str, config: Config | None = None) -> Stripped:

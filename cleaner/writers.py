@@ -1,42 +1,98 @@
-"""JSONL output: one object per line, UTF-8, written under a temporary name and renamed when complete.
+"""Output files: JSONL (optionally gzip, zstd or bz2 by extension) or Parquet, written atomically.
 
-A reader of ``out.jsonl`` therefore never sees half a run: it sees the previous
-file or the finished one.
+A file is written under a temporary name beside it and renamed when complete,
+so a reader never sees half a run: it sees the previous file or the finished one.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 import tempfile
-from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO
+
+from . import compression
 
 
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
 
 
-@contextmanager
-def jsonl_output(path: str | None) -> Iterator[IO[str] | None]:
-    """Yield a text stream for ``path`` ("-" is stdout, None is no output)."""
-    if path is None:
-        yield None
-        return
-    if path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".cleaner-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+class Writer:
+    """Write JSON-able records to ``path`` ("-": stdout); ``commit()`` makes the file appear."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._parquet = path.lower().endswith(".parquet")
+        self._rows: list[dict] = []
+        self._pq_writer = None
+        if path == "-":
+            self._tmp = None
+            self._raw = None
+            self._text: IO[str] = sys.stdout
+            return
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self._tmp = tempfile.mkstemp(prefix=".cleaner-", suffix=".part", dir=directory)
+        self._raw = os.fdopen(fd, "wb")
+        if self._parquet:
+            return
+        self._packed = compression.compressing(self._raw, compression.by_suffix(path))
+        self._text = io.TextIOWrapper(self._packed, encoding="utf-8", newline="\n", write_through=False)
+
+    def write(self, record: dict) -> None:
+        if self._parquet:
+            self._rows.append(record)
+            if len(self._rows) >= 2048:
+                self._flush_parquet()
+        else:
+            self._text.write(dumps(record) + "\n")
+
+    def _flush_parquet(self) -> None:
+        from .parquet import result_table
+
+        if not self._rows:
+            return
+        table = result_table(self._rows)
+        if self._pq_writer is None:
+            import pyarrow.parquet as pq
+
+            self._pq_writer = pq.ParquetWriter(self._raw, table.schema)
+        self._pq_writer.write_table(table)
+        self._rows = []
+
+    def commit(self) -> None:
+        if self._tmp is None:
+            self._text.flush()
+            return
+        if self._parquet:
+            self._flush_parquet()
+            if self._pq_writer is None:
+                self._rows = []
+                from .parquet import empty_table
+                import pyarrow.parquet as pq
+
+                pq.write_table(empty_table(), self._raw)
+            else:
+                self._pq_writer.close()
+        else:
+            self._text.flush()
+            self._text.detach()
+            if self._packed is not self._raw:
+                self._packed.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        if self._tmp is None:
+            return
+        try:
+            self._raw.close()
+        finally:
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
+            self._tmp = None

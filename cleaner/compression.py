@@ -1,0 +1,67 @@
+"""gzip, zstd and bz2 streams: recognised by magic bytes on input, chosen by extension on output."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+from typing import IO
+
+MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"BZh": "bz2",
+}
+SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2"}
+
+
+def sniff(head: bytes) -> str | None:
+    for magic, kind in MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def by_suffix(name: str) -> str | None:
+    lowered = name.lower()
+    for suffix, kind in SUFFIXES.items():
+        if lowered.endswith(suffix):
+            return kind
+    return None
+
+
+def strip_suffix(name: str) -> str:
+    """``dump.jsonl.zst`` -> ``dump.jsonl``."""
+    kind = by_suffix(name)
+    if kind is None:
+        return name
+    return name[: name.lower().rfind(".")]
+
+
+def decompressing(raw: IO[bytes]) -> IO[bytes]:
+    """Wrap ``raw`` in the decompressor its first bytes call for, or return it as it is."""
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    kind = sniff(buffered.peek(4)[:4])
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+    if kind == "bz2":
+        return bz2.BZ2File(buffered)  # type: ignore[return-value]
+    if kind == "zstd":
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+        return io.BufferedReader(reader)  # type: ignore[arg-type]  # for peek(), as gzip and bz2 have
+    return buffered
+
+
+def compressing(raw: IO[bytes], kind: str | None) -> IO[bytes]:
+    if kind == "gzip":
+        # mtime=0: the same output bytes on every run.
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)  # type: ignore[return-value]
+    if kind == "bz2":
+        return bz2.BZ2File(raw, mode="wb")  # type: ignore[return-value]
+    if kind == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor().stream_writer(raw, closefd=False)  # type: ignore[return-value]
+    return raw

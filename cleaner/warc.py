@@ -1,0 +1,75 @@
+"""WARC archives: response (and resource) records with an HTML or text payload become documents.
+
+Every other record (warcinfo, request, metadata, revisit, an image response, a
+404) is counted as skipped with its reason. The record's target URI becomes
+``metadata.url`` and its WARC-Record-ID the document id. Read with warcio: see
+``benchmarks/warc_readers.py`` and the README for the measurement against
+FastWARC that chose it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+from .config import Config
+from .document import Document, Reject, Skipped
+from .html import decode_html
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_TEXT_TYPES = ("text/plain",)
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+def read_warc(stream: IO[bytes], source: str, cfg: Config) -> Iterator[Document | Reject | Skipped]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    records = ArchiveIterator(stream, arc2warc=True)
+    offset = 0
+    try:
+        for record in records:
+            offset = records.get_record_offset()
+            place = f"{source}@{offset}"
+            rec_type = record.rec_type
+            if rec_type not in ("response", "resource"):
+                yield Skipped(source=place, reason=f"warc_{rec_type}")
+                continue
+            if record.http_headers is not None:
+                status = record.http_headers.get_statuscode()
+                if status and not status.startswith("2"):
+                    yield Skipped(source=place, reason=f"http_{status}")
+                    continue
+                content_type = record.http_headers.get_header("Content-Type") or ""
+            else:
+                content_type = record.rec_headers.get_header("Content-Type") or ""
+            mime = content_type.split(";")[0].strip().lower()
+            if mime not in _HTML_TYPES + _TEXT_TYPES:
+                yield Skipped(source=place, reason="non_text_payload")
+                continue
+            rid = (record.rec_headers.get_header("WARC-Record-ID") or place).strip("<>")
+            metadata = {
+                "url": record.rec_headers.get_header("WARC-Target-URI"),
+                "warc_date": record.rec_headers.get_header("WARC-Date"),
+                "content_type": content_type,
+            }
+            payload = record.content_stream().read()
+            if mime in _HTML_TYPES:
+                html = decode_html(payload, _charset(content_type))
+                yield Document(id=rid, text="", html=html, metadata=metadata, source=place)
+                continue
+            try:
+                text = payload.decode(_charset(content_type) or "utf-8")
+            except (UnicodeDecodeError, LookupError) as exc:
+                yield Reject(source=place, reason="not_utf8", detail=str(exc), id=rid)
+                continue
+            yield Document(id=rid, text=text, metadata=metadata, source=place)
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        yield Reject(source=f"{source}@{offset}", reason="bad_warc", detail=f"{type(exc).__name__}: {exc}"[:300])
