@@ -63,7 +63,8 @@ def leaks(lines: list[str], truth: set) -> dict[str, int]:
     return counts
 
 
-def main() -> None:
+def evaluate() -> tuple[dict, list[dict]]:
+    """Both sides on every page: (summary per side, per-page scores)."""
     import trafilatura
 
     truth_all = json.loads((DATA / "ground_truth.json").read_text(encoding="utf-8"))
@@ -100,6 +101,12 @@ def main() -> None:
             "leaked_lines": sum(t["leaks"].values()), "leaks": t["leaks"],
             "pages_per_second": round(len(pages) / max(1e-9, t["seconds"]), 1),
         }
+    return summary, per_page
+
+
+def main() -> None:
+    summary, per_page = evaluate()
+    pages = per_page
     out = {"pages": len(pages), "summary": summary, "per_page": per_page}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "html_quality.json").write_text(json.dumps(out, indent=2) + "\n")

@@ -91,9 +91,9 @@ class Cleaner:
                     if title_tokens:
                         index.add(doc_index, stripped.title.line, title_tokens, pinned=True)
                 for b in stripped.blocks:
-                    # A reader question is left out of dedup: whether it stays
+                    # A tail-only line is left out of dedup: whether it stays
                     # depends on where the document ends, decided at assembly.
-                    if not b.kept or b is stripped.title or b.question_at == 0:
+                    if not b.kept or b is stripped.title or b.tail_rule is not None:
                         continue
                     toks = tokens(b.kept_text())
                     lines.append(" ".join(toks))

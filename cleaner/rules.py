@@ -27,6 +27,9 @@ class LineRule:
     max_words: int = 15
     # A credit or a label never ends like a sentence; "He spoke for Reuters." is prose.
     sentence_ok: bool = True
+    # Furniture only where the article has ended (a reader question, an author bio):
+    # the same line mid-article is part of it.
+    tail_only: bool = False
 
 
 def _rx(*alternatives: str) -> re.Pattern:
@@ -180,7 +183,7 @@ RULES: tuple[LineRule, ...] = (
     LineRule("read_original", "cta", _rx(
         r"read (?:the )?(?:original|full|complete|whole|entire|rest of the) (?:article|story|report|post|piece|text)(?: (?:here|at|on|in) .{1,60})?",
         r"read (?:the )?(?:article|story|more|it|this) (?:at|on) .{1,60}", r"(?:continue|keep) reading(?: (?:at|on) .{1,60})?",
-        r"click here(?: (?:to|for) .{1,80})?", r"(?:go|back|return) to (?:the )?home ?page", r"(?:go|jump) to (?:the )?(?:original|source)(?: article| story)?",
+        r"click here(?: (?:to|for) .{1,80})?", r"(?:go|back|return) to (?:the )?home ?page", r"(?:read|see|view|show|load) more", r"(?:go|jump) to (?:the )?(?:original|source)(?: article| story)?",
         r"original (?:source|article|story|post|link)", r"source link", r"link to (?:the )?(?:source|original)",
         r"lien (?:vers la |vers l['’]article )?(?:source|original)", r"(?:zur )?quelle(?:nlink)?", r"(?:enlace a la )?fuente original", r"(?:view|see) (?:the )?(?:original|source)(?: article| story| post)?",
         r"this (?:article|story|post|piece) (?:was |is |has been )?(?:originally |first )?(?:published|appeared|posted|syndicated|republished) "
@@ -210,12 +213,20 @@ RULES: tuple[LineRule, ...] = (
         r"¿?(?:y )?(?:t[úu] )?qu[ée] (?:opinas|opina usted|piensas|piensa usted|te parece|le parece)(?: t[úu])?(?: (?:de|sobre) (?:esto|este tema))?",
         r"¿?cu[áa]l es (?:tu|su) opini[óo]n.{0,40}", r"d[ée]janos (?:tu|su) (?:opini[óo]n|comentario).{0,60}", r"cu[ée]ntanos(?:lo)?.{0,60}", r"wat vind (?:jij|u) (?:ervan|hiervan)", r"laat (?:het )?(?:ons )?weten.{0,60}",
         r"tu (?:che|cosa) ne pensi", r"e voc[êe],? o que acha",
-    ), max_words=20),
+    ), max_words=20, tail_only=True),
+    LineRule("author_bio", "footer", _rx(
+        r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3} (?:is|was|has been|est|ist|es) (?:a|an|the|un|une|ein|eine|una?) "
+        r"(?:[\w-]+ ){0,5}(?:writer|reporter|journalist|correspondent|editor|contributor|columnist|author|producer|"
+        r"intern|journaliste|r[ée]dact(?:eur|rice)|korrespondent(?:in)?|redakteur(?:in)?|autor(?:in)?|periodista|"
+        r"redactor(?:a)?|corresponsal)\b.{0,400}",
+    ), max_words=80, tail_only=True),
     # --- newsletter and follow prompts ---------------------------------------------------------
     LineRule("newsletter", "newsletter", _rx(
         r"(?:sign up|subscribe|register|join|opt in|get)(?: now| today| here| free)? (?:for|to) .{0,100}"
         r"(?:newsletter|inbox|updates|alerts|e-?mails?|digest|briefing|bulletin|podcast|channel|notifications)\b.{0,40}",
         r"(?:sign up|subscribe|subscribe now|sign up now|register now|join now)",
+        r"(?:subscribe|sign up|register|log ?in|sign in|upgrade) (?:to|for|with) .{1,60} to (?:bookmark|read|continue|access|"
+        r"unlock|save|comment|get|receive|keep reading|enjoy) .{0,60}",
         r"(?:follow|like|find|join|connect with) (?:us|@\w+|[^.]{1,40}) on (?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|"
         r"threads|bluesky|mastodon|google news|telegram|whatsapp|flipboard|apple news).{0,60}",
         r"get (?:the latest|our|breaking|the best|the top|daily|the day['’]s) .{0,80} (?:delivered )?(?:to|in) your inbox.{0,40}",
@@ -295,6 +306,9 @@ eben à l'instant ahora mismo today yesterday heute gestern aujourd'hui hier hoy
 mez mesz cst cdt mst mdt aest hkt sgt
 """.split())
 _TIME_TOKEN_RE = re.compile(r"a\.m|p\.m|\d+|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+TAIL_ONLY = frozenset(r.name for r in RULES if r.tail_only)
 
 
 def match_line(text: str, words: int) -> tuple[str, str] | None:

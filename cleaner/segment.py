@@ -23,7 +23,9 @@ class Block:
     related: bool = False
     # Character spans of ``text`` removed inside a kept line, each (start, end, reason, rule).
     cuts: list[tuple[int, int, str, str]] = field(default_factory=list)
-    # Where a reader question starts in this line (0: the whole line), if it holds one.
+    # A rule that removes this line only where the article has ended (judged after dedup).
+    tail_rule: tuple[str, str] | None = None
+    # Where a reader question glued to the end of this line starts, if it holds one.
     question_at: int | None = None
 
     @property

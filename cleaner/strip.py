@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from . import related as related_mod
 from .config import Config
-from .rules import RULES, match_line
+from .rules import RULES, TAIL_ONLY, match_line
 from .segment import Block, segment
 from .text import normalized, strip_marks
 
 # Categories whose rule needs more than the line itself; applied below.
-_CONDITIONAL = {"reader_question", "related_header"}
+_CONDITIONAL = {"related_header"}
 _POLL_MAX_WORDS = 25
 _POLL_MAX_LINES = 8
 # A body paragraph after a line means the line is not at the end of the document.
@@ -73,6 +73,8 @@ def strip_document(text: str, config: Config | None = None) -> Stripped:
         if b.words == 0:
             # No letter or digit: a rule, a stray symbol or a control character.
             b.verdict = ("noise", "no_words")
+        elif m is not None and m[1] in TAIL_ONLY:
+            b.tail_rule = m
         elif m is not None and m[0] not in _CONDITIONAL:
             b.verdict = m
         elif m is not None and m[0] == "related_header":
@@ -131,24 +133,22 @@ def _mark_questions(blocks: list[Block], matches: list) -> None:
     They are furniture only where the article has ended, and where it ends is
     known only after dedup has removed its copies; ``closing_questions`` decides then.
     """
-    for b, m in zip(blocks, matches):
-        if m is not None and m[0] == "reader_question" and b.verdict is None:
-            b.question_at = 0
-        elif b.verdict is None:
+    for b in blocks:
+        if b.verdict is None and b.tail_rule is None:
             match = _TRAILING_QUESTION_RE.search(b.text)
             if match and match.start() > 0:
                 b.question_at = match.start()
 
 
 def closing_questions(body: list[Block]) -> None:
-    """Remove the reader questions that end the final body: whole lines, then a glued last sentence."""
+    """Remove the tail-only lines (reader questions, author bios) that end the final body, then a glued question."""
     while body:
-        last_long = max((i for i, b in enumerate(body) if b.words >= _BODY_WORDS), default=-1)
-        tail_questions = [b for b in body[last_long + 1 :] if b.question_at == 0]
-        if not tail_questions:
+        last_long = max((i for i, b in enumerate(body) if b.words >= _BODY_WORDS and b.tail_rule is None), default=-1)
+        tail = [b for b in body[last_long + 1 :] if b.tail_rule is not None]
+        if not tail:
             break
-        for b in tail_questions:
-            b.verdict = ("reader_question", "reader_question")
+        for b in tail:
+            b.verdict = b.tail_rule
         body[:] = [b for b in body if b.verdict is None]
     if body and body[-1].question_at:
         last = body[-1]
