@@ -156,7 +156,7 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
             if w is not None:
                 w.abort()
         bar.close()
-        sys.exit(EXIT_OK)
+        sys.exit(EXIT_REJECTS if cleaner.stats.rejected else EXIT_OK)
     except BaseException:
         for w in writers:
             if w is not None:

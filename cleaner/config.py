@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Config:
     # cached copy, a dek and its paragraph) are looser copies than syndication makes.
     doc_shingle_size: int = 3
     doc_threshold: float = 0.3
+    # Shorter passages of one page that share this much are different facts said
+    # alike ("cut 3,000 jobs in the US" / "cut 1,000 jobs in Europe"), not copies.
+    doc_min_words: int = 25
     doc_max_words: int = 120
     # A truncated copy ("cut short with …") is a duplicate when this share of its
     # shingles is inside a longer passage.
@@ -60,7 +63,7 @@ class Config:
     def __post_init__(self) -> None:
         _positive = (
             "shingle_size", "num_perm", "bands", "rows", "minhash_min_words",
-            "doc_shingle_size", "doc_max_words", "furniture_min_docs",
+            "doc_shingle_size", "doc_min_words", "doc_max_words", "furniture_min_docs",
             "furniture_min_contexts", "furniture_max_words", "related_max_words",
         )
         for name in _positive:
@@ -111,7 +114,3 @@ class Config:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]

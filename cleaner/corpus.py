@@ -1,6 +1,6 @@
 """The corpus-level pass: short lines that recur across many documents are site furniture.
 
-A line counts as furniture when it appears in at least ``furniture_min_docs``
+A line that does not end like a sentence counts as furniture when it appears in at least ``furniture_min_docs``
 documents of the run *and* in at least ``furniture_min_contexts`` different
 surroundings (the lines before and after it). The second condition keeps a
 syndicated story's subheading, which recurs with the same neighbours in every
@@ -32,11 +32,12 @@ class FurnitureCounter:
     config: Config
     _lines: dict[bytes, _Seen] = field(default_factory=dict)
 
-    def add_document(self, doc: int, lines: list[str]) -> None:
-        """``lines``: the normalised text of the document's kept lines, in order."""
+    def add_document(self, doc: int, lines: list[str], candidates: list[bool]) -> None:
+        """``lines``: the normalised text of the document's kept lines, in order;
+        ``candidates``: which of them may be furniture (labels, not sentences)."""
         limit = self.config.furniture_min_contexts
         for i, line in enumerate(lines):
-            if not line or len(line.split()) > self.config.furniture_max_words:
+            if not candidates[i] or not line or len(line.split()) > self.config.furniture_max_words:
                 continue
             seen = self._lines.setdefault(_digest(line), _Seen())
             if seen.last_doc != doc:

@@ -54,7 +54,9 @@ class DedupIndex:
     def __post_init__(self) -> None:
         self._perms = permutations(self.config.num_perm, self.config.seed)
 
-    def add(self, doc: int, line: int, tokens: list[str], pinned: bool = False) -> int:
+    def add(self, doc: int, line: int, tokens: list[str], pinned: bool = False, sentence: bool = False) -> int:
+        """Add a passage; ``sentence`` (it ends with . ! ?) keeps a short one out of the exact tier:
+        "No one was injured." in two unrelated stories is not a copied passage."""
         cfg = self.config
         pid = len(self.passages)
         key = " ".join(tokens)
@@ -65,9 +67,9 @@ class DedupIndex:
             sig = signature(hashes, self._perms)
             self._keys.append(band_keys(sig[None, :], cfg.bands, cfg.rows)[0])
             self._key_ids.append(pid)
-        elif len(tokens) >= cfg.exact_min_words:
+        elif len(tokens) >= cfg.exact_min_words and not sentence:
             self._exact[key].append(pid)
-        if cfg.minhash_min_words <= len(tokens) <= cfg.doc_max_words:
+        if cfg.doc_min_words <= len(tokens) <= cfg.doc_max_words:
             self._doc_sets[doc].append((pid, hash_shingles(shingles(tokens, cfg.doc_shingle_size))))
         return pid
 
@@ -85,7 +87,10 @@ class DedupIndex:
             links[j].append((sim, i, rule))
 
         if self._keys:
-            pairs = candidate_pairs(np.stack(self._keys), np.asarray(self._key_ids, dtype=np.int64))
+            ids = np.asarray(self._key_ids, dtype=np.int64)
+            order = {p.pid: k for k, p in enumerate(self._order())}
+            rank = np.asarray([order[i] for i in self._key_ids], dtype=np.int64)
+            pairs = candidate_pairs(np.stack(self._keys), ids, rank)
             for i, j in pairs.tolist():
                 if i in self._excluded or j in self._excluded:
                     continue
@@ -102,8 +107,10 @@ class DedupIndex:
             # Only across documents: inside one page a short line said twice is a
             # list entry or a label ("Artist of the Year"), not a copied passage.
             # (A title said twice is caught by the strip stage.)
+            # Equal text, equal length: the first seen is the canonical, so every
+            # member links to the first ones (of other documents).
             for x, later in enumerate(members):
-                for earlier in members[max(0, x - BUCKET_LINK_CAP) : x]:
+                for earlier in members[: min(x, BUCKET_LINK_CAP)]:
                     if self.passages[earlier].doc != self.passages[later].doc:
                         link(earlier, later, 1.0, "exact")
         for entries in self._doc_sets.values():
@@ -115,13 +122,17 @@ class DedupIndex:
                         link(entries[x][0], entries[y][0], sim, "in_document")
         return links
 
-    def assign(self) -> dict[int, tuple[int, str]]:
-        """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent."""
-        links = self._checked_pairs()
-        order = sorted(
+    def _order(self) -> list[Passage]:
+        """The order in which passages claim canonical slots: titles, then longest first, then first seen."""
+        return sorted(
             (p for p in self.passages if p.pid not in self._excluded),
             key=lambda p: (not p.pinned, -p.words, p.pid),
         )
+
+    def assign(self) -> dict[int, tuple[int, str]]:
+        """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent."""
+        links = self._checked_pairs()
+        order = self._order()
         canonical: set[int] = set()
         duplicate_of: dict[int, tuple[int, str]] = {}
         for p in order:
@@ -130,7 +141,13 @@ class DedupIndex:
                 continue
             best = None
             for sim, other, rule in links.get(p.pid, ()):
-                if other in canonical and (best is None or (sim, -other) > (best[0], -best[1])):
+                if other not in canonical:
+                    continue
+                # A title is never removed, but it must not swallow a longer copy of
+                # itself: that copy's extra words would then be nowhere.
+                if self.passages[other].pinned and p.words > self.passages[other].words:
+                    continue
+                if best is None or (sim, -other) > (best[0], -best[1]):
                     best = (sim, other, rule)
             if best is None:
                 canonical.add(p.pid)

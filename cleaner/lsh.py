@@ -13,8 +13,10 @@ import numpy as np
 
 _FNV_PRIME = np.uint64(0x100000001B3)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-# Beyond this many members, a bucket is a pile of near-identical passages: linking
-# each member to the bucket's first ones finds the same clusters in linear time.
+# Beyond this many members, a bucket is a pile of near-identical passages. Each
+# member is then linked only to the bucket's leaders, the members that dedup will
+# consider first (the longest): the canonical a member can join is among them, and
+# the work stays linear in the bucket's size.
 BUCKET_LINK_CAP = 64
 
 
@@ -33,12 +35,14 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """Unique (i, j) id pairs, i < j, of passages sharing at least one band key.
 
-    ``keys`` is (n, bands); ``ids`` the n passage ids. The result is sorted, so it
-    does not depend on the order passages were added in.
+    ``keys`` is (n, bands); ``ids`` the n passage ids; ``rank[k]`` the order in
+    which dedup considers ``ids[k]`` (the leaders of a big bucket are the lowest
+    ranks). The result is sorted, so it does not depend on the order of input.
     """
+    rank_of = dict(zip(ids.tolist(), rank.tolist()))
     if keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
     flat_keys = keys.reshape(-1)
@@ -54,11 +58,11 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
         members = np.unique(flat_ids[start:end])
         if members.size < 2:
             continue
-        leaders = members[:BUCKET_LINK_CAP]
-        for k, leader in enumerate(leaders):
+        members = np.array(sorted(members.tolist(), key=rank_of.__getitem__), dtype=np.int64)
+        for k, leader in enumerate(members[:BUCKET_LINK_CAP]):
             others = members[k + 1 :]
             if others.size:
-                pairs.append(np.column_stack((np.full(others.size, leader), others)))
+                pairs.append(np.column_stack((np.minimum(leader, others), np.maximum(leader, others))))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(pairs), axis=0)

@@ -4,7 +4,7 @@ datasketch hashes each shingle with ``sha1_hash32``, pre-mixes it with the
 MurmurHash3 finalizer and applies ``a*h + b mod 2**32`` per permutation. Doing the
 same over a whole passage's hashes at once in numpy gives the values that
 ``datasketch.MinHash(num_perm, seed).update_batch(shingles)`` gives, without a
-Python call per shingle and permutation (tests/test_minhash.py compares them).
+Python call per shingle and permutation (tests/test_dedup.py compares them).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import struct
 import numpy as np
 
 _EMPTY = np.uint32(0xFFFFFFFF)
+_CHUNK = 8192
 
 
 def shingles(tokens: list[str], size: int) -> list[bytes]:
@@ -55,9 +56,14 @@ def signature(hashes: np.ndarray, perms: tuple[np.ndarray, np.ndarray]) -> np.nd
     a, b = perms
     if hashes.size == 0:
         return np.full(a.shape, _EMPTY, dtype=np.uint32)
+    out = np.full(a.shape, _EMPTY, dtype=np.uint32)
     with np.errstate(over="ignore"):
         mixed = _fmix32(hashes.astype(np.uint32))
-        return (np.outer(a, mixed) + b[:, None]).min(axis=1).astype(np.uint32)
+        # In chunks: a million-word line would otherwise need a num_perm x n matrix.
+        for start in range(0, mixed.size, _CHUNK):
+            chunk = mixed[start : start + _CHUNK]
+            np.minimum(out, (np.outer(a, chunk) + b[:, None]).min(axis=1).astype(np.uint32), out=out)
+    return out
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

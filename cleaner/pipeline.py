@@ -11,6 +11,7 @@ input order and assembles each result.
 from __future__ import annotations
 
 import pickle
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -28,9 +29,17 @@ from .strip import Stripped, closing_questions, strip_document
 from .stats import RunStats
 from .text import tokens
 
+# A full stop ends a sentence; a headline may ask or exclaim.
+_SENTENCE_END = re.compile(r"\.[\"'”’»)\]]*$")
+
 
 def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skipped:
-    if isinstance(record, (Document, Reject, Skipped)):
+    if isinstance(record, Document):
+        if not isinstance(record.text, str) or not (record.html is None or isinstance(record.html, str)):
+            return Reject(source=record.source or f"record {position}", reason="missing_text",
+                          detail="Document.text must be a string", id=str(record.id))
+        return record
+    if isinstance(record, (Reject, Skipped)):
         return record
     if isinstance(record, str):
         return Document(id=str(position), text=record, source=f"record {position}")
@@ -85,7 +94,7 @@ class Cleaner:
                 doc_index = len(doc_ids)
                 doc_ids.append(item.id)
                 stats.documents += 1
-                lines, pids = [], {}
+                lines, candidates, pids = [], [], {}
                 if stripped.title is not None:
                     title_tokens = tokens(stripped.title.kept_text())
                     if title_tokens:
@@ -95,11 +104,16 @@ class Cleaner:
                     # depends on where the document ends, decided at assembly.
                     if not b.kept or b is stripped.title or b.tail_rule is not None:
                         continue
-                    toks = tokens(b.kept_text())
+                    kept_text = b.kept_text()
+                    toks = tokens(kept_text)
+                    sentence = _SENTENCE_END.search(kept_text) is not None
+                    # Site furniture is a label, a header, a byline: a sentence that
+                    # recurs ("The company declined to comment.") is news prose.
                     lines.append(" ".join(toks))
+                    candidates.append(not sentence)
                     if toks:
-                        pids[b.index] = index.add(doc_index, b.line, toks)
-                furniture.add_document(doc_index, lines)
+                        pids[b.index] = index.add(doc_index, b.line, toks, sentence=sentence)
+                furniture.add_document(doc_index, lines, candidates)
                 pickle.dump((item, stripped, pids), spool, protocol=pickle.HIGHEST_PROTOCOL)
                 if self._progress:
                     self._progress("strip", 1)
@@ -189,6 +203,9 @@ class Cleaner:
                     remove(b, b.text, "related_item", "moved_to_related")
             elif b is st.title:
                 continue
+            elif id(b) in survivor_ids and b.cuts and not tokens(b.kept_text()):
+                # What the cuts left has no word: a stray quote or ellipsis.
+                remove(b, b.kept_text(), "noise", "cut_remainder")
             elif id(b) in survivor_ids:
                 body.append(b.kept_text())
                 if b.index not in pids:
@@ -212,7 +229,8 @@ class Cleaner:
         stats.related_items += len(related)
         title = st.title.kept_text() if st.title else None
         metadata = dict(doc.metadata)
-        metadata["cleaner"] = {"version": __version__, "removed": len(removals)}
+        # Never overwrite an input field: a record that has its own "cleaner" gets ours as "_cleaner".
+        metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = {"version": __version__, "removed": len(removals)}
         return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals)
 
     @staticmethod
@@ -223,7 +241,7 @@ class Cleaner:
             if pid not in duplicate_of:
                 continue
             canon = passages[duplicate_of[pid][0]]
-            if doc_ids[canon.doc] == doc.id and canon.doc == passages[pid].doc:
+            if canon.doc == passages[pid].doc:
                 return None  # an in-document copy: the canonical is in this very document
             words_by_doc[canon.doc] = words_by_doc.get(canon.doc, 0) + passages[pid].words
         if not words_by_doc:

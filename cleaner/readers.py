@@ -46,16 +46,19 @@ def doc_stem(name: str) -> str:
     return Path(base).stem
 
 
-def expand(paths: list[str]) -> Iterator[str]:
-    """Files named directly are taken as given; folders are walked for known formats, in sorted order."""
+def expand(paths: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, id stem) of every input file: files named directly are taken as given; folders
+    are walked for known formats, in sorted order, and name their files by the path inside
+    the folder ("a/news", "b/news"), so that two files of one name stay two ids."""
     for p in paths:
         path = Path(p)
         if p != "-" and path.is_dir():
             found = [f for f in path.rglob("*") if f.is_file() and file_format(f.name)]
             for f in sorted(found, key=lambda f: f.relative_to(path).as_posix()):
-                yield str(f)
+                rel = f.relative_to(path)
+                yield str(f), (rel.parent / doc_stem(rel.name)).as_posix()
         else:
-            yield p
+            yield p, ("stdin" if p == "-" else doc_stem(p))
 
 
 def decode_text(data: bytes, source: str) -> str | Reject:
@@ -72,6 +75,8 @@ def read_jsonl(stream: IO[bytes], source: str, stem: str, cfg: Config) -> Iterat
     try:
         for lineno, raw in enumerate(stream, start=1):
             place = f"{source}:{lineno}"
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
             if not raw.strip():
                 continue
             try:
@@ -117,7 +122,7 @@ def _whole(data: bytes, fmt: str, source: str, stem: str, cfg: Config) -> Iterat
 
 
 def sniff_format(head: bytes) -> str:
-    start = head.lstrip()[:64].lower()
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:64].lower()
     if head.startswith(b"WARC/"):
         return "warc"
     if head.startswith(b"PAR1"):
@@ -160,22 +165,23 @@ def read_stream(stream: IO[bytes], source: str, stem: str, fmt: str | None, cfg:
         yield from _whole(data, fmt, source, stem, cfg)
 
 
-def read_path(path: str, cfg: Config, stdin: IO[bytes] | None = None) -> Iterator[Record]:
+def read_path(path: str, cfg: Config, stdin: IO[bytes] | None = None, stem: str | None = None) -> Iterator[Record]:
     if path == "-":
         yield from read_stream(stdin or sys.stdin.buffer, "<stdin>", "stdin", None, cfg)
         return
+    stem = stem or doc_stem(path)
     fmt = file_format(path) or "text"
     try:
         fh = open(path, "rb")
     except OSError as exc:
-        yield Reject(source=path, reason="unreadable", detail=exc.strerror or str(exc), id=doc_stem(path))
+        yield Reject(source=path, reason="unreadable", detail=exc.strerror or str(exc), id=stem)
         return
     with fh:
-        yield from read_stream(fh, path, doc_stem(path), fmt, cfg)
+        yield from read_stream(fh, path, stem, fmt, cfg)
 
 
 def read_inputs(paths: list[str], config: Config | None = None, stdin: IO[bytes] | None = None) -> Iterator[Record]:
     """Every record of every input, in order: the order of ``paths``, then sorted within a folder."""
     cfg = config or Config()
-    for p in expand(paths):
-        yield from read_path(p, cfg, stdin=stdin)
+    for p, stem in expand(paths):
+        yield from read_path(p, cfg, stdin=stdin, stem=stem)

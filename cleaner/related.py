@@ -101,11 +101,18 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
     # "Read more: <headline>" on a line of its own.
     for b in blocks:
         if b.verdict is None and not b.related:
-            m = PREFIX_LINE_RE.fullmatch(strip_marks(b.text))
+            m = PREFIX_LINE_RE.fullmatch(strip_marks(b.kept_text()))
             if m and len(m.group("item").split()) <= 30:
                 take(b, m.group("item").strip())
 
-    # The same phrase inside a paragraph: cut the headline out of the prose.
+    items.extend(cut_inline_related(blocks))
+    items.sort(key=lambda pair: pair[0].index)
+    return items
+
+
+def cut_inline_related(blocks: list[Block]) -> list[tuple[Block, str]]:
+    """"Related: <Headline>" inside a paragraph: cut the headline out of the prose."""
+    items = []
     for b in blocks:
         if not b.kept:
             continue
@@ -114,11 +121,8 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
             end = headline_end(rest)
             if end is None:
                 continue
-            headline = rest[:end].strip()
             b.cuts.append((m.start(), m.end() + end, "related_item", "inline_related"))
-            items.append((b, headline))
-
-    items.sort(key=lambda pair: pair[0].index)
+            items.append((b, rest[:end].strip()))
     return items
 
 

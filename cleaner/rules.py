@@ -97,6 +97,9 @@ RULES: tuple[LineRule, ...] = (
         r"commenti|coment[áa]rios|reacties|replies|reactions?|reaktionen|r[ée]actions|reacciones|shares?|views?|articles?|"
         r"stories|artikel|art[íi]culos|articoli|notes|votes|likes?)(?: anzeigen| ansehen| zeigen| voir| ver| mostrar| show| tonen)?",
     ), max_words=5),
+    LineRule("comment_count", "related_counter", _rx(
+        r"(?:comments?|kommentare?|commentaires?|comentarios?|commenti|reacties|replies|r[ée]actions)\s?[(\[]\d{1,6}[)\]]",
+    ), max_words=3),
     LineRule("related_header", "related_header", _rx(
         r"(?:similar|related|recommended|more|other|latest|top|trending|popular|suggested|further|recent) "
         r"(?:articles|stories|news|posts|reads|reading|coverage|content|videos|links|headlines)",
@@ -109,6 +112,9 @@ RULES: tuple[LineRule, ...] = (
         r"(?:[äa]hnliche|weitere|verwandte|empfohlene) (?:artikel|beitr[äa]ge|themen|nachrichten)", r"auch interessant",
         r"(?:tambi[ée]n )?te puede interesar", r"(?:noticias|art[íi]culos|contenidos) (?:relacionad[oa]s|similares)",
         r"lee (?:tambi[ée]n|m[áa]s)", r"m[áa]s noticias", r"te recomendamos", r"leggi anche", r"articoli correlati",
+        r"most (?:read|popular|viewed|shared|commented)(?: (?:today|this week|now|stories|articles|on .{1,30}))?",
+        r"les plus (?:lus|partag[ée]s|comment[ée]s)", r"meistgelesen(?:e artikel)?", r"am meisten gelesen",
+        r"lo m[áa]s (?:le[íi]do|visto|compartido)", r"i pi[ùu] letti", r"mais lidas",
         r"leia tamb[ée]m", r"not[íi]cias relacionadas", r"mat[ée]rias relacionadas",
     ), max_words=8),
     # --- polls ----------------------------------------------------------------------
@@ -143,7 +149,7 @@ RULES: tuple[LineRule, ...] = (
         r"(?:photo|photograph|photos|image|images|picture|pictures|credit|credits|photo credits?|image credits?|"
         r"image source|illustration|foto|fotos|bild|bilder|bildquelle|fotoquelle|cr[ée]dits?(?: photos?)?|"
         r"imagen|im[áa]genes|fotograf[íi]a|cr[ée]ditos?(?: (?:de )?(?:la )?foto)?|copyright foto|titelbild|"
-        r"header image|top image|lead image|featured image|source image|video|vid[ée]o)\s*(?:[:©|]|by |de |von |par |por |courtesy(?: of)? )\s*.{1,80}",
+        r"header image|top image|lead image|featured image|source image|video|vid[ée]o)\s*(?:[:©|]|by |de |von |par |por |courtesy(?: of)? |copyright )\s*.{1,80}",
     ), max_words=14, sentence_ok=False),
     LineRule("credit_byline", "photo_credit", _rx(
         r"\(?(?:photo|image|foto|picture|photograph|bild|imagen)s? (?:by|courtesy of|credit|von|par|por|de|via) .{1,80}\)?",
@@ -151,8 +157,8 @@ RULES: tuple[LineRule, ...] = (
     ), max_words=14, sentence_ok=False),
     LineRule("credit_agency", "photo_credit", _rx(
         # "Saul Loeb/AFP/Getty Images", "John Smith / Reuters", "AFP via Getty Images"
-        r"[^.!?]{0,60}(?:/| via | for |, ?)\s?(?:" + _AGENCIES + r")(?:\s?/\s?[^.!?/]{2,30})?\)?",
-        r"(?:" + _AGENCIES + r")(?: via (?:" + _AGENCIES + r"))?(?:/[^.!?/]{2,30})?",
+        r"\(?[^.!?]{0,60}(?:/| via |, ?)\s?(?:" + _AGENCIES + r")(?:\s?/\s?[^.!?/]{2,30})?\)?",
+        r"\(?(?:" + _AGENCIES + r")(?: via (?:" + _AGENCIES + r"))?(?:/[^.!?/]{2,30})?\)?",
     ), max_words=10, sentence_ok=False),
     # --- footers ----------------------------------------------------------------------------
     LineRule("copyright", "footer", _rx(
@@ -163,7 +169,9 @@ RULES: tuple[LineRule, ...] = (
         r"[^\"“”«„]{0,100}\b(?:all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|droits r[ée]serv[ée]s|"
         r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados)\b.{0,60}",
     ), max_words=25),
-    LineRule("copyright_owner", "footer", _rx(r"copyright (?:by |of )?[^.]{1,60}"), max_words=10, sentence_ok=False),
+    # Case-sensitive after the keyword: "Copyright Example Media" is a footer, "Copyright law is changing" a heading.
+    LineRule("copyright_owner", "footer", re.compile(r"(?i:copyright)(?: (?i:by|of))? (?:[A-Z0-9][\w&.,'’-]*(?: |$)){1,6}"),
+             max_words=10, sentence_ok=False),
     LineRule("legal_links", "footer", _rx(
         r"(?:(?:terms(?: of (?:use|service))?|terms (?:&|and) conditions|privacy(?: policy| notice| settings)?|"
         r"cookie(?:s| policy| settings| preferences)?|(?:gestion|param[èe]tres) des cookies|cookie-einstellungen|"
@@ -174,6 +182,28 @@ RULES: tuple[LineRule, ...] = (
         r"contacto|contatti|qui[ée]nes somos|privacidad|privacit[àa]|privacidade|confidentialit[ée]|do not sell my (?:personal )?info(?:rmation)?|your privacy choices)"
         r"(?:\s*[|•·/,–—-]\s*|\s+(?=\S)|$)){2,}",
     ), max_words=20),
+    LineRule("cookie_banner", "footer", _rx(
+        r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,300}", r"(?:nous utilisons|ce site utilise) des cookies\b.{0,300}",
+        r"(?:wir verwenden|diese (?:web)?seite verwendet|wir nutzen) cookies\b.{0,300}",
+        r"(?:utilizamos|usamos|este sitio (?:web )?utiliza) cookies\b.{0,300}",
+        r"(?:accept|allow|reject|manage)(?: all)? cookies", r"(?:cookie|privacy) (?:settings|preferences|consent)",
+        r"(?:alle )?(?:cookies )?(?:akzeptieren|ablehnen)", r"tout (?:accepter|refuser)", r"(?:aceptar|rechazar) (?:todas|todo|cookies)",
+    ), max_words=60),
+    LineRule("navigation", "navigation", _rx(
+        r"(?:back|return|go) to (?:the )?top", r"zur[üu]ck nach oben", r"nach oben", r"retour en haut(?: de (?:la )?page)?",
+        r"(?:volver|ir) arriba", r"torna su", r"skip to (?:main )?(?:content|navigation)", r"zum inhalt springen",
+        r"aller au contenu(?: principal)?", r"ir al contenido(?: principal)?", r"(?:log ?in|sign in|sign out|log ?out|register)",
+        r"(?:anmelden|abmelden|se connecter|connexion|iniciar sesi[óo]n|acceder)", r"(?:main )?menu", r"men[üu]", r"search",
+        r"suche", r"rechercher", r"buscar", r"loading", r"chargement(?: en cours)?", r"wird geladen", r"cargando", r"close", r"schlie[ßs]en",
+        r"fermer", r"cerrar", r"(?:open|toggle) (?:menu|navigation)", r"home",
+    ), max_words=4),
+    LineRule("media_widget", "media_widget", _rx(
+        r"listen to (?:this|the) (?:article|story)(?: \d+ ?min(?:utes?)?)?", r"(?:[ée]couter|[ée]coutez) (?:cet|l['’])article",
+        r"(?:artikel|beitrag) (?:anh[öo]ren|vorlesen lassen)", r"escuchar? (?:este|el) art[íi]culo", r"ascolta l['’]articolo",
+        r"(?:play|watch|replay) (?:the )?(?:video|clip)", r"(?:video|audio) (?:player|transcript)", r"(?:vid[ée]o|audio) ?: ?.{0,40}",
+        r"this (?:video|audio|content) (?:is not available|cannot be played|requires javascript).{0,80}",
+        r"(?:please )?enable javascript.{0,80}", r"your browser does not support.{0,80}",
+    ), max_words=14),
     # --- calls to action ------------------------------------------------------------------------
     LineRule("visit_homepage", "cta", _rx(
         r"visit .{1,60} (?:homepage|home page|website|site|page) for more(?: stories| news| articles| information)?",
@@ -188,7 +218,10 @@ RULES: tuple[LineRule, ...] = (
         r"lien (?:vers la |vers l['’]article )?(?:source|original)", r"(?:zur )?quelle(?:nlink)?", r"(?:enlace a la )?fuente original", r"(?:view|see) (?:the )?(?:original|source)(?: article| story| post)?",
         r"this (?:article|story|post|piece) (?:was |is |has been )?(?:originally |first )?(?:published|appeared|posted|syndicated|republished) "
         r"(?:on|in|by|at|with permission from) .{1,80}",
-        r"(?:source|sources|via|quelle|quellen|fuente|fuentes|fonte|source originale|avec|mit material von)\s?: ?.{1,60}",
+        r"(?:source|sources|via|quelle|quellen|fuente|fuentes|fonte|source originale)\s?: ?"
+        r"(?-i:(?:(?:[A-Z0-9@][\w.&'’-]*|and|und|et|y|e|of|de|der|des|du|la|le|el|the|[,/;&|])\s?){1,8})",
+        r"(?:\(?(?:with|avec|mit material von|mit material der|con informaci[óo]n de|con|com) (?:" + _AGENCIES + r"|agences?|agencias)\)?)",
+        r"(?:(?:additional )?reporting|writing|editing|compiled|translated|fact-checking)(?: by)? [^.]{1,80}(?:; ?(?:(?:additional )?reporting|writing|editing|compiled|translated)(?: by)? [^.]{1,80})*",
         r"(?:lire|voir) (?:l'article|la suite|plus|l'int[ée]gralit[ée])(?: (?:original|complet|de l'article))?(?: sur .{1,60})?",
         r"(?:lire|voir) l'article (?:original|complet|source)", r"acc[ée]der [àa] l'article(?: original| complet)?",
         r"weiterlesen(?: (?:auf|bei) .{1,60})?", r"(?:hier |jetzt )?(?:weiterlesen|mehr lesen|mehr erfahren)",
@@ -205,7 +238,8 @@ RULES: tuple[LineRule, ...] = (
     LineRule("reader_question", "reader_question", _rx_sentences(
         r"what do you think(?: about (?:this|it))?", r"where do you stand(?: on (?:this|the issue))?",
         r"vous avez une (?:opinion|avis)(?: sur (?:le|ce) sujet)?", r"exprimez-vous.{0,60}", r"what are your thoughts(?: on (?:this|the matter))?", r"what['’]s your (?:take|view|opinion)",
-        r"(?:let us know|tell us|share your (?:thoughts|views|opinion)|leave a comment|join the (?:conversation|discussion)|comment below).{0,60}",
+        r"(?:let us know|tell us|share your (?:thoughts|views|opinions?)|leave (?:us )?a comment|join the (?:conversation|discussion)|comment below)"
+        r"(?: (?:what you think|your (?:thoughts|views|opinions?)|(?:in|on|below|via|at) the comments?(?: (?:section|below))?|below|here|in the comments? (?:section )?below))*",
         r"(?:et vous,? )?qu['’]en pensez-vous", r"quel(?:le)? est votre (?:avis|opinion)(?: sur (?:le|ce) sujet| sur la question)?",
         r"donnez(?:-nous)? votre avis.{0,60}", r"dites-nous .{0,60}", r"r[ée]agissez.{0,60}", r"partagez votre avis.{0,60}",
         r"(?:und )?was (?:denken|meinen|halten) sie(?: davon| dazu)?", r"wie (?:sehen|finden) sie das", r"ihre meinung(?: ist gefragt| z[äa]hlt)?",
@@ -227,29 +261,34 @@ RULES: tuple[LineRule, ...] = (
         r"(?:sign up|subscribe|subscribe now|sign up now|register now|join now)",
         r"(?:subscribe|sign up|register|log ?in|sign in|upgrade) (?:to|for|with) .{1,60} to (?:bookmark|read|continue|access|"
         r"unlock|save|comment|get|receive|keep reading|enjoy) .{0,60}",
-        r"(?:follow|like|find|join|connect with) (?:us|@\w+|[^.]{1,40}) on (?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|"
+        r"(?:follow|like|find|join|connect with) (?:us|@\w+|(?-i:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,2})) on (?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|"
         r"threads|bluesky|mastodon|google news|telegram|whatsapp|flipboard|apple news).{0,60}",
         r"get (?:the latest|our|breaking|the best|the top|daily|the day['’]s) .{0,80} (?:delivered )?(?:to|in) your inbox.{0,40}",
         r"(?:don['’]t|never) miss (?:a|an|the|another|out on) (?:story|update|thing|headline|beat).{0,60}",
         r"(?:our |free )?(?:daily |weekly |morning |evening )?(?:newsletter|briefing|digest)s?(?: sign[- ]?up)?",
         r"enter your e-?mail(?: address)?.{0,60}", r"download (?:our|the) (?:free )?app.{0,60}",
-        r"(?:abonnez|inscrivez|abonne|inscris)[- ](?:vous|toi).{0,100}", r"suivez[- ]nous .{0,60}", r"rejoignez[- ]nous .{0,60}",
+        r"(?:abonnez|inscrivez|abonne|inscris)[- ](?:vous|toi)(?: (?:à|a|sur) (?:notre|nos|la|les|l['’]) ?(?:newsletter|lettre|infolettre|alertes?|cha[îi]ne|fil|compte|abonnement|notifications|newsletters).{0,80})?",
+        r"suivez[- ]nous(?: sur .{1,60})?", r"rejoignez[- ]nous(?: sur .{1,60})?",
         r"recevez .{0,40}(?:l['’]essentiel|newsletter|actualit[ée]|alertes|notifications|infos?\b).{0,60}",
         r"(?:by (?:signing up|subscribing|registering|clicking[^,]{1,30}),? you (?:agree|consent|acknowledge)|"
         r"en vous (?:inscrivant|abonnant),? vous acceptez|mit (?:der|ihrer) anmeldung (?:akzeptieren|stimmen) sie|"
         r"al (?:suscribirte|suscribirse|registrarte),? (?:aceptas|acepta)).{0,120}",
         r"(?:join|rejoignez|[úu]nete a|treten sie) (?:our|us on|notre|nuestro|nuestra|unserem|unserer) .{0,40}"
         r"(?:channel|cha[îi]ne|canal|kanal|group|groupe|grupo|gruppe|community|communaut[ée]|comunidad|newsletter).{0,30}", r"(?:notre )?newsletter(?: quotidienne| hebdomadaire)?",
-        r"(?:folgen sie|folgt) uns.{0,80}", r"abonnieren sie .{0,80}", r"melden sie sich .{0,60} an.{0,40}",
+        r"(?:folgen sie|folgt) uns(?: auf .{1,60})?", r"abonnieren sie (?:unseren|den|unsere) .{0,60}",
+        r"melden sie sich .{0,40}(?:newsletter|f[üu]r unsere?n? ).{0,40} an.{0,40}",
         r"(?:jetzt |hier )?(?:newsletter )?(?:abonnieren|anmelden|registrieren)(?: .{0,40})?",
-        r"(?:suscr[íi]be(?:te|se)|s[íi]guenos|ap[úu]ntate|reg[íi]strate)\b.{0,100}", r"sigue a .{1,40} en .{1,60}",
+        r"(?:suscr[íi]be(?:te|se)|ap[úu]ntate|reg[íi]strate)(?: (?:a|en|gratis a) (?:nuestro|nuestra|nuestros|nuestras|el|la) "
+        r"(?:newsletter|bolet[íi]n|canal|lista|alertas|resumen).{0,60})?",
+        r"s[íi]guenos(?: en .{1,60})?", r"sigue a .{1,40} en " + r"(?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|threads|bluesky|whatsapp|telegram)\b.{0,30}",
+        r"follow us", r"(?:folgen sie uns|suivez-nous|s[íi]guenos|seguici)",
         r"rec[íi]be .{0,80}(?:correo|email|e-mail|bandeja|whatsapp|newsletter|bolet[íi]n).{0,30}",
-        r"(?:iscriviti|seguici|assine|siga-nos|inscreva-se)\b.{0,100}",
+        r"(?:iscriviti|seguici|assine|siga-nos|inscreva-se)(?: (?:a|alla|al|na|no|em|sul|su) .{1,60})?",
         r"(?:schrijf je in|abonneer (?:je|u)|meld je aan|volg ons)\b.{0,100}",
     ), max_words=30),
     # --- curation headers ---------------------------------------------------------------------------
     LineRule("curation_header", "curation_header", _rx(
-        r"(?:curated|compiled|selected|summari[sz]ed|aggregated|collected|powered) by .{1,40}",
+        r"(?:curated|compiled|selected|summari[sz]ed|aggregated|collected|powered) by [^,.;:]{1,40}",
         r"(?:ai[- ])?(?:generated )?summary(?: (?:by|from) (?:ai|gpt.{0,10}))?", r"ai[- ]generated(?: summary| content)?",
         r"(?:zusammenfassung|r[ée]sum[ée]|resumen|riassunto|resumo)(?: (?:by|par|von|por|de|da|generad[oa] por) (?:ai|ia|ki|der ki|l['’]ia|la ia))?",
         r"(?:kuratiert|zusammengestellt|ausgew[äa]hlt) von .{1,40}",
@@ -305,6 +344,15 @@ tagen jour jours día días dia dias week weeks woche wochen semaine semaines se
 eben à l'instant ahora mismo today yesterday heute gestern aujourd'hui hier hoy ayer et and y und by ct mt pt
 mez mesz cst cdt mst mdt aest hkt sgt
 """.split())
+# Words that only a date, a time or a reading time has (not "day", "week", "on", "the").
+STRONG_TIME_WORDS = frozenset(w for w in TIME_WORDS if w not in frozenset("""
+on at the of day days week weeks tag tage tagen jour jours día días dia dias semaine semaines semana semanas woche
+wochen de del el las los le à a h et and y und by il y hour hours hr heure heures hora horas stunde stunden second
+seconds sec secs minute minutes minuten minuto minutos min mins time date just now today yesterday heute gestern hier
+hoy ayer ore alle om uur fa há às tempo di
+""".split()))
+_CLOCK_RE = re.compile(r"\b\d{1,2}[:h.]\d{2}\b")
+_NUMERIC_DATE_RE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
 _TIME_TOKEN_RE = re.compile(r"a\.m|p\.m|\d+|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
@@ -322,7 +370,7 @@ def match_line(text: str, words: int) -> tuple[str, str] | None:
             continue
         if words <= rule.max_words and rule.pattern.fullmatch(key):
             return rule.category, rule.name
-    if words <= 8 and is_share_widget(key):
+    if words <= 16 and is_share_widget(key):
         return "share_widget", "share_words"
     if words <= 14 and is_timestamp(key):
         return "timestamp", "date_time_words"
@@ -337,7 +385,12 @@ def is_share_widget(key: str) -> bool:
 
 
 def is_timestamp(key: str) -> bool:
-    parts = _TIME_TOKEN_RE.findall(key.casefold())
+    """Only date, time and reading-time words and numbers, with at least one word or
+    clock time that only a date has: "2019", "Day 3" and "The 100" are headings."""
+    lowered = key.casefold()
+    parts = _TIME_TOKEN_RE.findall(lowered)
     if not parts or not any(p.isdigit() for p in parts):
         return False
-    return all(p.isdigit() or p in TIME_WORDS for p in parts)
+    if not all(p.isdigit() or p in TIME_WORDS for p in parts):
+        return False
+    return bool(_CLOCK_RE.search(lowered) or _NUMERIC_DATE_RE.search(lowered)) or any(p in STRONG_TIME_WORDS for p in parts)

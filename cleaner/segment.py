@@ -7,6 +7,7 @@ keeps its line number so that every decision can be traced back to the input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .text import word_count
@@ -49,11 +50,18 @@ class Block:
         return out
 
 
+LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as a dump has them: \r\n, \r (old Mac files) and \n end a line; U+2028 and
+    form feeds inside a scraped line do not (str.splitlines() would break on them)."""
+    return LINE_BREAK_RE.split(text)
+
+
 def segment(text: str) -> list[Block]:
-    # Split on "\n" only: str.splitlines() would also break on U+2028 and form
-    # feeds inside a scraped line, and the line numbers must match the input's.
     blocks = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         stripped = line.strip()
         if stripped:
             blocks.append(Block(index=len(blocks), line=number, text=stripped, words=word_count(stripped)))

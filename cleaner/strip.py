@@ -17,27 +17,32 @@ from . import related as related_mod
 from .config import Config
 from .rules import RULES, TAIL_ONLY, match_line
 from .segment import Block, segment
-from .text import normalized, strip_marks
+from .text import normalized, strip_marks, word_count
 
-# Categories whose rule needs more than the line itself; applied below.
-_CONDITIONAL = {"related_header"}
-_POLL_MAX_WORDS = 25
+
+_POLL_QUESTION_MAX_WORDS = 25
+_POLL_OPTION_MAX_WORDS = 6
 _POLL_MAX_LINES = 8
 # A body paragraph after a line means the line is not at the end of the document.
 _BODY_WORDS = 20
 _TITLE_MAX_WORDS = 20
 
+_DATE_LABEL = (
+    r"(?:date|dated|published|updated|posted|publi[ée](?: le)?|mis [àa] jour(?: le)?|ver[öo]ffentlicht(?: am)?|"
+    r"aktualisiert(?: am)?|publicado(?: el)?|actualizado(?: el)?)"
+)
+# A full date may stand alone; a year and month ("2023-24 Season Review" is a season) needs a label.
 _LEADING_DATE_RE = re.compile(
-    r"^(?:date|dated|published|updated|posted|publi[ée](?: le)?|mis [àa] jour(?: le)?|ver[öo]ffentlicht(?: am)?|"
-    r"aktualisiert(?: am)?|publicado(?: el)?|actualizado(?: el)?)?\s*:?\s*"
-    r"(?:\d{4}-\d{2}(?:-\d{2})?|\d{1,2}[./]\d{1,2}[./]\d{2,4})(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2})?)?\s+(?=\w)",
+    r"^(?:(?:" + _DATE_LABEL + r"?\s*:?\s*(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+    r"|" + _DATE_LABEL + r"\s*:?\s*\d{4}-\d{2})"
+    r"(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2})?)?\s+)+(?=\w)",
     re.IGNORECASE,
 )
 _LEADING_SLASH_RE = re.compile(r"^/+\s*(?=[A-Z0-9À-Ý\"'“‘])")
 _ALT_TEXT_RE = re.compile(r"[a-z0-9][a-z0-9 '\-]*")
 _QUESTION_PATTERNS = [r.pattern.pattern for r in RULES if r.category == "reader_question"]
 _TRAILING_QUESTION_RE = re.compile(
-    r"(?:(?<=[.!?…»\"”)\]])|^)\s*(?:" + "|".join(_QUESTION_PATTERNS) + r")\s*[?!.]*\s*$",
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’»)\]]))\s*(?:" + "|".join(_QUESTION_PATTERNS) + r")\s*[?!.]*\s*$",
     re.IGNORECASE,
 )
 
@@ -68,32 +73,40 @@ class Stripped:
 def strip_document(text: str, config: Config | None = None) -> Stripped:
     cfg = config or Config()
     blocks = segment(text)
-    matches = [match_line(b.text, b.words) for b in blocks]
-    for b, m in zip(blocks, matches):
-        if b.words == 0:
-            # No letter or digit: a rule, a stray symbol or a control character.
-            b.verdict = ("noise", "no_words")
-        elif m is not None and m[1] in TAIL_ONLY:
-            b.tail_rule = m
-        elif m is not None and m[0] not in _CONDITIONAL:
-            b.verdict = m
-        elif m is not None and m[0] == "related_header":
-            b.verdict = m
-
+    _judge(blocks)
+    # Spans cut from inside a line first, then the line rules judge what is left,
+    # so that a second run over the output finds nothing more to remove.
+    _leading_noise(blocks)
+    _citation_markers(blocks)
+    _judge([b for b in blocks if b.cuts and b.kept])
     _poll_bodies(blocks)
     _image_captions(blocks)
     items = related_mod.find_related(blocks, cfg.related_max_words)
+    _judge([b for b in blocks if b.cuts and b.kept])
     related_mod.tail_after_related(blocks, items)
-    _mark_questions(blocks, matches)
-    _leading_noise(blocks)
+    _mark_questions(blocks)
     title = _title(blocks, cfg.exact_min_words)
-    _citation_markers(blocks)
-    kept_items, repeats = related_mod.distinct_items(items)
+    kept_items, repeats = related_mod.distinct_items([(b, t) for b, t in items if b.related or b.kept])
     return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats)
 
 
+def _judge(blocks: list[Block]) -> None:
+    """Apply the line rules to each block's text (what is left of it after cuts)."""
+    for b in blocks:
+        text = b.kept_text()
+        words = word_count(text)
+        m = match_line(text, words) if words else None
+        if words == 0:
+            # No letter or digit: a rule, a stray symbol or a control character.
+            b.verdict = ("noise", "no_words") if not b.cuts else ("noise", "cut_remainder")
+        elif m is not None and m[1] in TAIL_ONLY:
+            b.tail_rule = m
+        elif m is not None:
+            b.verdict = m
+
+
 def _poll_bodies(blocks: list[Block]) -> None:
-    """A poll header takes the short lines after it (question, options, loading text)."""
+    """A poll header takes its question and its options (short lines that are not sentences)."""
     for i, b in enumerate(blocks):
         if b.verdict != ("poll", "poll_header"):
             continue
@@ -102,7 +115,9 @@ def _poll_bodies(blocks: list[Block]) -> None:
                 if nxt.verdict[0] == "poll":
                     continue
                 break
-            if nxt.words > _POLL_MAX_WORDS:
+            question = nxt.text.rstrip().endswith("?") and nxt.words <= _POLL_QUESTION_MAX_WORDS
+            option = nxt.words <= _POLL_OPTION_MAX_WORDS and not nxt.text.rstrip().endswith(".")
+            if not (question or option):
                 break
             nxt.verdict = ("poll", "poll_body")
 
@@ -127,7 +142,7 @@ def _image_captions(blocks: list[Block]) -> None:
                 w.verdict = ("photo_credit", "image_caption")
 
 
-def _mark_questions(blocks: list[Block], matches: list) -> None:
+def _mark_questions(blocks: list[Block]) -> None:
     """Mark reader questions ("Qu'en pensez-vous ?"), standalone or glued to a paragraph's end.
 
     They are furniture only where the article has ended, and where it ends is
@@ -141,18 +156,26 @@ def _mark_questions(blocks: list[Block], matches: list) -> None:
 
 
 def closing_questions(body: list[Block]) -> None:
-    """Remove the tail-only lines (reader questions, author bios) that end the final body, then a glued question."""
+    """Remove the tail-only lines (reader questions, author bios) that end the final body, then a glued question.
+
+    Repeats until nothing changes: what a cut leaves is judged again by the line
+    rules, and a line that goes leaves another line at the end.
+    """
     while body:
         last_long = max((i for i, b in enumerate(body) if b.words >= _BODY_WORDS and b.tail_rule is None), default=-1)
         tail = [b for b in body[last_long + 1 :] if b.tail_rule is not None]
-        if not tail:
-            break
         for b in tail:
             b.verdict = b.tail_rule
         body[:] = [b for b in body if b.verdict is None]
-    if body and body[-1].question_at:
-        last = body[-1]
+        if tail:
+            continue
+        last = body[-1] if body else None
+        if last is None or not last.question_at or any(c[3] == "closing_question" for c in last.cuts):
+            break
         last.cuts.append((last.question_at, len(last.text), "reader_question", "closing_question"))
+        _leading_noise([last])
+        _judge([last])
+        body[:] = [b for b in body if b.verdict is None]
 
 
 def _headline_like(text: str) -> bool:

@@ -51,10 +51,3 @@ def normalized(text: str) -> str:
 def strip_marks(text: str) -> str:
     """The line without leading bullets or breadcrumb marks."""
     return LEAD_MARKS_RE.sub("", text).strip()
-
-
-SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
-
-
-def ends_sentence(text: str) -> bool:
-    return bool(SENTENCE_END_RE.search(text.rstrip()))

@@ -47,7 +47,14 @@ class Writer:
             if len(self._rows) >= 2048:
                 self._flush_parquet()
         else:
-            self._text.write(dumps(record) + "\n")
+            line = dumps(record)
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                # A lone surrogate from a JSON escape ("\ud800") cannot be UTF-8:
+                # escape that record instead, as the input had it.
+                line = json.dumps(record, ensure_ascii=True, separators=(", ", ": "))
+            self._text.write(line + "\n")
 
     def _flush_parquet(self) -> None:
         from .parquet import result_table

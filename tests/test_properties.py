@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner import Cleaner, Document
+from cleaner.segment import split_lines
 from cleaner.text import words
 from conftest import DATA, GOLDEN
 
@@ -52,7 +53,7 @@ def _run(texts):
 def test_no_output_text_that_was_not_in_the_input(texts):
     results, _ = _run(texts)
     for r, text in zip(results, texts):
-        lines = [_squash(line) for line in text.split("\n")]
+        lines = [_squash(line) for line in split_lines(text)]
         for paragraph in r.body.split("\n\n") if r.body else []:
             # A paragraph is one input line with spans cut out of it.
             assert any(_is_subsequence(_squash(paragraph), line) for line in lines), paragraph
@@ -72,9 +73,9 @@ def test_every_input_line_is_kept_moved_or_audited(texts):
         for removal in r.removals:
             audited.setdefault(removal.line, []).append(removal)
             assert removal.reason, removal
-            assert _squash(removal.text) in _squash(text.split("\n")[removal.line - 1])
+            assert _squash(removal.text) in _squash(split_lines(text)[removal.line - 1])
         kept_words = words(r.body) + words(r.title or "")
-        for number, line in enumerate(text.split("\n"), start=1):
+        for number, line in enumerate(split_lines(text), start=1):
             if not line.strip():
                 continue
             if number not in audited:
