@@ -198,7 +198,7 @@ RULES: tuple[LineRule, ...] = (
         r"fermer", r"cerrar", r"(?:open|toggle) (?:menu|navigation)", r"home",
     ), max_words=4),
     LineRule("media_widget", "media_widget", _rx(
-        r"listen to (?:this|the) (?:article|story)(?: \d+ ?min(?:utes?)?)?", r"(?:[ée]couter|[ée]coutez) (?:cet|l['’])article",
+        r"listen to (?:this|the) (?:article|story)(?: \d+ ?min(?:utes?)?)?", r"(?:[ée]couter|[ée]coutez) (?:cet |l['’])article",
         r"(?:artikel|beitrag) (?:anh[öo]ren|vorlesen lassen)", r"escuchar? (?:este|el) art[íi]culo", r"ascolta l['’]articolo",
         r"(?:play|watch|replay) (?:the )?(?:video|clip)", r"(?:video|audio) (?:player|transcript)", r"(?:vid[ée]o|audio) ?: ?.{0,40}",
         r"this (?:video|audio|content) (?:is not available|cannot be played|requires javascript).{0,80}",

@@ -40,37 +40,41 @@ def read_warc(stream: IO[bytes], source: str, cfg: Config) -> Iterator[Document 
     offset = 0
     try:
         for record in records:
-            offset = records.get_record_offset()
-            place = f"{source}@{offset}"
             rec_type = record.rec_type
             if rec_type not in ("response", "resource"):
-                yield Skipped(source=place, reason=f"warc_{rec_type}")
+                offset = records.get_record_offset()
+                yield Skipped(source=f"{source}@{offset}", reason=f"warc_{rec_type}")
                 continue
             if record.http_headers is not None:
                 status = record.http_headers.get_statuscode()
-                if status and not status.startswith("2"):
-                    yield Skipped(source=place, reason=f"http_{status}")
-                    continue
                 content_type = record.http_headers.get_header("Content-Type") or ""
             else:
-                content_type = record.rec_headers.get_header("Content-Type") or ""
+                status, content_type = None, record.rec_headers.get_header("Content-Type") or ""
             mime = content_type.split(";")[0].strip().lower()
+            # The payload before the offset: warcio's get_record_offset() finishes
+            # the record, after which its content reads empty.
+            payload = record.content_stream().read() if mime in _HTML_TYPES + _TEXT_TYPES else b""
+            missing = getattr(record.raw_stream, "limit", 0)
+            offset = records.get_record_offset()
+            place = f"{source}@{offset}"
+            if status and not status.startswith("2"):
+                yield Skipped(source=place, reason=f"http_{status}")
+                continue
             if mime not in _HTML_TYPES + _TEXT_TYPES:
                 yield Skipped(source=place, reason="non_text_payload")
                 continue
             rid = (record.rec_headers.get_header("WARC-Record-ID") or place).strip("<>")
+            # warcio (like FastWARC) yields a record cut short by a truncated file
+            # without an error; the bytes its Content-Length promised are the check.
+            if missing:
+                yield Reject(source=place, reason="truncated_record", id=rid,
+                             detail=f"{missing} bytes missing of Content-Length {record.length}")
+                continue
             metadata = {
                 "url": record.rec_headers.get_header("WARC-Target-URI"),
                 "warc_date": record.rec_headers.get_header("WARC-Date"),
                 "content_type": content_type,
             }
-            payload = record.content_stream().read()
-            # warcio (like FastWARC) yields a record cut short by a truncated file
-            # without an error; the bytes its Content-Length promised are the check.
-            if getattr(record.raw_stream, "limit", 0):
-                yield Reject(source=place, reason="truncated_record", id=rid,
-                             detail=f"{record.raw_stream.limit} bytes missing of Content-Length {record.length}")
-                continue
             if mime in _HTML_TYPES:
                 html = decode_html(payload, _charset(content_type))
                 yield Document(id=rid, text="", html=html, metadata=metadata, source=place)
