@@ -18,8 +18,9 @@ import click
 from . import __version__
 from .config import Config
 from .document import Reject
+from .checkpoint import ResumeError, WorkDir, fingerprint
 from .pipeline import Cleaner
-from .readers import read_inputs
+from .readers import expand, read_inputs
 from .writers import Writer
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -110,8 +111,16 @@ def main() -> None:
 @click.option("--drop-duplicates", is_flag=True, help="Leave documents marked duplicate_of out of the output.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="No run summary on stderr.")
+@click.option("--strict", is_flag=True, help="Stop at the first rejected record, with exit status 1.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run into the same -o FILE from its last checkpoint.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Documents between checkpoints of a run into -o FILE.")
+@click.option("--checkpoint-seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Least seconds between two checkpoints.")
 @_config_options
-def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, config_path, **flags):
+def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, strict, resume,
+        checkpoint_every, checkpoint_seconds, config_path, **flags):
     """Clean INPUTS into JSONL (or Parquet).
 
     INPUTS are files (.txt, .jsonl, .html, .warc, .parquet, each optionally
@@ -119,24 +128,41 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
     compression recognised from the first bytes). Each output record holds id,
     title, body, related, duplicate_of and metadata.
 
+    A run into -o FILE checkpoints its first pass in FILE.cleaner-work/;
+    --resume continues it after a crash, with the same output as an
+    uninterrupted run. The run's counts are written to FILE.run.json.
+
     Exit status: 0 when every record was processed, 1 when some input was
-    rejected (see --rejects), 2 on a usage error.
+    rejected (see --rejects) or --strict stopped the run, 2 on a usage error.
     """
     config = resolve_config(config_path, flags)
+    if resume and output == "-":
+        raise click.UsageError("--resume needs -o FILE: a run into stdout cannot be continued")
     for path in (explain_path, rejects_path):
         if path and path.lower().endswith(".parquet"):
             raise click.UsageError(f"{path}: --explain and --rejects write JSONL")
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(show)
     cleaner = Cleaner(config, progress=bar)
+    work = WorkDir(output + ".cleaner-work") if output != "-" else None
+    if work is not None and resume and not work.exists():
+        click.echo(f"cleaner: no checkpoint in {work.path}: starting from the beginning", err=True)
+    print_ = fingerprint(config.as_dict(), [p for p, _ in expand(list(inputs))])
     writers = [Writer(p) if p else None for p in (output, explain_path, rejects_path)]
     out, explain, rejects = writers
+    stopped = False
     try:
-        for item in cleaner.run(read_inputs(list(inputs), config)):
+        run_items = cleaner.run(read_inputs(list(inputs), config), work_dir=work, resume=resume,
+                                fingerprint=print_, checkpoint_every=checkpoint_every,
+                                checkpoint_seconds=checkpoint_seconds)
+        for item in run_items:
             if isinstance(item, Reject):
                 click.echo(f"cleaner: rejected {item.source}: {item.reason} ({item.detail})", err=True)
                 if rejects is not None:
                     rejects.write(item.to_json())
+                if strict:
+                    stopped = True
+                    break
                 continue
             if explain is not None:
                 for removal in item.removals:
@@ -144,9 +170,24 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
             if drop_duplicates and item.duplicate_of is not None:
                 continue
             out.write(item.to_json())
+        if stopped:
+            run_items.close()
+            for w in (out, explain):
+                if w is not None:
+                    w.abort()
+            if rejects is not None:
+                rejects.commit()
+            bar.close()
+            click.echo("cleaner: stopped at the first rejected record (--strict); no output written", err=True)
+            sys.exit(EXIT_REJECTS)
         for w in writers:
             if w is not None:
                 w.commit()
+    except ResumeError as exc:
+        for w in writers:
+            if w is not None:
+                w.abort()
+        raise click.UsageError(str(exc)) from exc
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
@@ -164,9 +205,20 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
         raise
     bar.close()
     stats = cleaner.stats
+    if output != "-":
+        write_run_metadata(output + ".run.json", stats, config, list(inputs))
     if not quiet:
         click.echo(stats.summary(), err=True)
     sys.exit(EXIT_REJECTS if stats.rejected else EXIT_OK)
+
+
+def write_run_metadata(path: str, stats, config: Config, inputs: list[str]) -> None:
+    """The run's counts beside its output, so that the accounting travels with the file."""
+    meta = {"cleaner": __version__, "inputs": inputs, "counts": stats.as_dict(), "balanced": stats.balanced(),
+            "config": config.as_dict()}
+    w = Writer(path, plain=True)
+    w.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    w.commit()
 
 
 @main.command("config")

@@ -56,8 +56,8 @@ def decompressing(raw: IO[bytes]) -> IO[bytes]:
 
 def compressing(raw: IO[bytes], kind: str | None) -> IO[bytes]:
     if kind == "gzip":
-        # mtime=0: the same output bytes on every run.
-        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)  # type: ignore[return-value]
+        # No name and mtime=0 in the header: the same output bytes on every run.
+        return gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)  # type: ignore[return-value]
     if kind == "bz2":
         return bz2.BZ2File(raw, mode="wb")  # type: ignore[return-value]
     if kind == "zstd":

@@ -55,6 +55,14 @@ class Config:
     # One pathological page must not hang a run: over this many seconds of
     # extraction and stripping, the document is rejected (0: no limit).
     doc_time_limit: float = 30.0
+    # A document larger than this many UTF-8 bytes (text, or HTML before extraction),
+    # or with a line longer than this many characters, is over a limit.
+    max_doc_bytes: int = 20_000_000
+    max_line_chars: int = 1_000_000
+    # "reject" the document, or "truncate" it to the limit and audit what was cut.
+    over_limit: str = "reject"
+    # Repair mojibake ("cafÃ©" -> "café") with ftfy where it is certain.
+    repair_mojibake: bool = True
     # Where JSONL and Parquet records keep their fields.
     id_field: str = "id"
     text_field: str = "text"
@@ -64,7 +72,8 @@ class Config:
         _positive = (
             "shingle_size", "num_perm", "bands", "rows", "minhash_min_words",
             "doc_shingle_size", "doc_min_words", "doc_max_words", "furniture_min_docs",
-            "furniture_min_contexts", "furniture_max_words", "related_max_words",
+            "furniture_min_contexts", "furniture_max_words", "related_max_words", "max_doc_bytes",
+            "max_line_chars",
         )
         for name in _positive:
             value = getattr(self, name)
@@ -87,6 +96,10 @@ class Config:
                 raise ValueError(f"{name} must be in (0, 1], got {value!r}")
         if isinstance(self.doc_time_limit, bool) or not isinstance(self.doc_time_limit, (int, float)) or self.doc_time_limit < 0:
             raise ValueError(f"doc_time_limit must be a number of seconds >= 0, got {self.doc_time_limit!r}")
+        if self.over_limit not in ("reject", "truncate"):
+            raise ValueError(f"over_limit must be 'reject' or 'truncate', got {self.over_limit!r}")
+        if not isinstance(self.repair_mojibake, bool):
+            raise ValueError(f"repair_mojibake must be true or false, got {self.repair_mojibake!r}")
         for name in ("id_field", "text_field", "html_field"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:

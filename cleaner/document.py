@@ -20,6 +20,9 @@ class Document:
     # Set instead of ``text`` for a page still to be extracted (HTML file, JSONL
     # HTML field, WARC response); the extracted text replaces ``text``.
     html: str | None = None
+    # What cleaner did to the record before stripping (detected encoding, repaired
+    # mojibake, truncation): reported under metadata.cleaner, never mixed into metadata.
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

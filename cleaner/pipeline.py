@@ -10,6 +10,7 @@ input order and assembles each result.
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 import tempfile
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Callable
 
 from . import __version__
+from .checkpoint import Pass1State, WorkDir
 from .config import Config
 from .corpus import FurnitureCounter
 from .dedup import DedupIndex
@@ -27,6 +29,8 @@ from .limits import DocumentTimeout, time_limit
 from .records import record_to_document
 from .strip import Stripped, closing_questions, strip_document
 from .stats import RunStats
+from .decoding import repair_mojibake
+from .segment import split_lines
 from .text import tokens
 
 # A full stop ends a sentence; a headline may ask or exclaim.
@@ -68,81 +72,177 @@ class Cleaner:
         self.stats = RunStats()
         self._progress = progress
 
-    def run(self, records: Iterable) -> Iterator[Result | Reject]:
+    def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
+            fingerprint: str = "", checkpoint_every: int = 1000,
+            checkpoint_seconds: float = 60.0) -> Iterator[Result | Reject]:
+        """Clean ``records``; yield rejects as the first pass meets them, then every result in input order.
+
+        With ``work_dir`` the first pass is checkpointed every ``checkpoint_every``
+        documents (and at least ``checkpoint_seconds`` apart), and ``resume=True``
+        continues from the last checkpoint: ``records`` must then be the same
+        records again (``fingerprint`` guards that), and the results are the
+        same as those of an uninterrupted run.
+        """
         cfg = self.config
-        stats = self.stats = RunStats(dedup=cfg.dedup_settings())
-        index = DedupIndex(cfg)
-        furniture = FurnitureCounter(cfg)
-        doc_ids: list[str] = []
-        with tempfile.TemporaryFile(prefix="cleaner-spool-") as spool:
-            for position, record in enumerate(records):
-                stats.records_read += 1
-                item = _as_document(record, position, cfg)
-                if isinstance(item, Skipped):
-                    stats.skipped += 1
-                    stats.skips[item.reason] += 1
-                    continue
-                if not isinstance(item, Reject):
-                    stats.bytes_in += len((item.html if item.html is not None else item.text).encode("utf-8", "replace"))
-                    item = self._strip(item)
-                if isinstance(item, Reject):
-                    stats.rejected += 1
-                    stats.rejects[item.reason] += 1
-                    yield item
-                    continue
-                item, stripped = item
-                doc_index = len(doc_ids)
-                doc_ids.append(item.id)
-                stats.documents += 1
-                lines, candidates, pids = [], [], {}
-                if stripped.title is not None:
-                    title_tokens = tokens(stripped.title.kept_text())
-                    if title_tokens:
-                        index.add(doc_index, stripped.title.line, title_tokens, pinned=True)
-                for b in stripped.blocks:
-                    # A tail-only line is left out of dedup: whether it stays
-                    # depends on where the document ends, decided at assembly.
-                    if not b.kept or b is stripped.title or b.tail_rule is not None:
-                        continue
-                    kept_text = b.kept_text()
-                    toks = tokens(kept_text)
-                    sentence = _SENTENCE_END.search(kept_text) is not None
-                    # Site furniture is a label, a header, a byline: a sentence that
-                    # recurs ("The company declined to comment.") is news prose.
-                    lines.append(" ".join(toks))
-                    candidates.append(not sentence)
-                    if toks:
-                        pids[b.index] = index.add(doc_index, b.line, toks, sentence=sentence)
-                furniture.add_document(doc_index, lines, candidates)
-                pickle.dump((item, stripped, pids), spool, protocol=pickle.HIGHEST_PROTOCOL)
-                if self._progress:
-                    self._progress("strip", 1)
-
-            site_furniture = furniture.furniture()
-            furniture_pids = set()
-            for p in index.passages:
-                if FurnitureCounter.key(p.key) in site_furniture:
-                    furniture_pids.add(p.pid)
-                    index.exclude(p.pid)
-            duplicate_of = index.assign()
-            passages = index.passages
-
-            spool.seek(0)
-            for _ in range(len(doc_ids)):
-                item, stripped, pids = pickle.load(spool)
-                result = self._assemble(item, stripped, pids, duplicate_of, furniture_pids, passages, doc_ids)
-                if result.duplicate_of is None:
-                    stats.written += 1
-                else:
-                    stats.duplicate_documents += 1
-                if self._progress:
-                    self._progress("assemble", 1)
-                yield result
+        if work_dir is not None and resume and work_dir.exists():
+            state = work_dir.load(fingerprint)
+        else:
+            if work_dir is not None:
+                work_dir.start()
+            state = Pass1State(fingerprint=fingerprint, stats=RunStats(dedup=cfg.dedup_settings()),
+                               index=DedupIndex(cfg), furniture=FurnitureCounter(cfg))
+        stats = self.stats = state.stats
+        stats.started = time.perf_counter() - stats.seconds
+        if work_dir is not None:
+            spool = open(work_dir.spool_path, "r+b" if work_dir.spool_path.exists() else "w+b")
+            spool.truncate(state.spool_length)
+            spool.seek(state.spool_length)
+        else:
+            spool = tempfile.TemporaryFile(prefix="cleaner-spool-")
+        with spool:
+            yield from state.rejects
+            if not state.done:
+                yield from self._first_pass(records, state, spool, work_dir, checkpoint_every, checkpoint_seconds)
+            yield from self._second_pass(state, spool)
         stats.seconds = time.perf_counter() - stats.started
+        if work_dir is not None:
+            work_dir.clear()
+
+    def _first_pass(self, records, state: Pass1State, spool, work_dir, every: int, seconds: float):
+        cfg, stats = self.config, state.stats
+        index, furniture, doc_ids = state.index, state.furniture, state.doc_ids
+        since, last_save = 0, time.monotonic()
+
+        def save() -> None:
+            spool.flush()
+            os.fsync(spool.fileno())
+            state.spool_length = spool.tell()
+            stats.seconds = time.perf_counter() - stats.started
+            work_dir.save(state)
+
+        for position, record in enumerate(records):
+            if position < state.consumed:
+                continue  # taken before the checkpoint this run resumed from
+            state.consumed += 1
+            stats.records_read += 1
+            item = _as_document(record, position, cfg)
+            if isinstance(item, Skipped):
+                stats.skipped += 1
+                stats.skips[item.reason] += 1
+                continue
+            if not isinstance(item, Reject):
+                stats.bytes_in += len((item.html if item.html is not None else item.text).encode("utf-8", "replace"))
+                item = self._strip(item)
+            if isinstance(item, Reject):
+                stats.rejected += 1
+                stats.rejects[item.reason] += 1
+                if work_dir is not None:
+                    state.rejects.append(item)
+                yield item
+                continue
+            item, stripped = item
+            self._index(item, stripped, state)
+            pickle.dump((item, stripped, state.pids), spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if self._progress:
+                self._progress("strip", 1)
+            since += 1
+            if work_dir is not None and since >= every and time.monotonic() - last_save >= seconds:
+                save()
+                since, last_save = 0, time.monotonic()
+        state.done = True
+        if work_dir is not None:
+            save()
+
+    def _index(self, item: Document, stripped: Stripped, state: Pass1State) -> None:
+        """Add a stripped document's passages to the dedup index and its lines to the furniture counts."""
+        index, doc_ids = state.index, state.doc_ids
+        doc_index = len(doc_ids)
+        doc_ids.append(item.id)
+        state.stats.documents += 1
+        lines, candidates, pids = [], [], {}
+        if stripped.title is not None:
+            title_tokens = tokens(stripped.title.kept_text())
+            if title_tokens:
+                index.add(doc_index, stripped.title.line, title_tokens, pinned=True)
+        for b in stripped.blocks:
+            # A tail-only line is left out of dedup: whether it stays
+            # depends on where the document ends, decided at assembly.
+            if not b.kept or b is stripped.title or b.tail_rule is not None:
+                continue
+            kept_text = b.kept_text()
+            toks = tokens(kept_text)
+            sentence = _SENTENCE_END.search(kept_text) is not None
+            # Site furniture is a label, a header, a byline: a sentence that
+            # recurs ("The company declined to comment.") is news prose.
+            lines.append(" ".join(toks))
+            candidates.append(not sentence)
+            if toks:
+                pids[b.index] = index.add(doc_index, b.line, toks, sentence=sentence)
+        state.furniture.add_document(doc_index, lines, candidates)
+        state.pids = pids
+
+    def _second_pass(self, state: Pass1State, spool) -> Iterator[Result]:
+        stats, index, doc_ids = state.stats, state.index, state.doc_ids
+        site_furniture = state.furniture.furniture()
+        furniture_pids = set()
+        for p in index.passages:
+            if FurnitureCounter.key(p.key) in site_furniture:
+                furniture_pids.add(p.pid)
+                index.exclude(p.pid)
+        duplicate_of = index.assign()
+        passages = index.passages
+        # Counted here, not during the first pass, so a rerun of this pass counts once.
+        stats.written = stats.duplicate_documents = stats.passages = 0
+        stats.duplicate_passages = stats.related_items = 0
+        stats.removed.clear()
+        spool.seek(0)
+        for _ in range(len(doc_ids)):
+            item, stripped, pids = pickle.load(spool)
+            result = self._assemble(item, stripped, pids, duplicate_of, furniture_pids, passages, doc_ids)
+            if result.duplicate_of is None:
+                stats.written += 1
+            else:
+                stats.duplicate_documents += 1
+            if self._progress:
+                self._progress("assemble", 1)
+            yield result
+
+    def _over_size(self, doc: Document) -> Reject | None:
+        """Apply max_doc_bytes to the raw text or HTML: reject, or cut it to the limit."""
+        cfg = self.config
+        raw = doc.html if doc.html is not None else doc.text
+        data = raw.encode("utf-8", "surrogatepass")
+        if len(data) <= cfg.max_doc_bytes:
+            return None
+        if cfg.over_limit == "reject":
+            return Reject(source=doc.source or doc.id, reason="over_limit", id=doc.id,
+                          detail=f"{len(data):,} bytes, over max_doc_bytes {cfg.max_doc_bytes:,}")
+        kept = data[: cfg.max_doc_bytes].decode("utf-8", "ignore")
+        doc.notes["truncated"] = {"limit": "max_doc_bytes", "bytes": len(data), "kept_chars": len(kept),
+                                  "cut_chars": len(raw) - len(kept)}
+        if doc.html is not None:
+            doc.html = kept
+        else:
+            doc.text = kept
+        return None
+
+    def _over_lines(self, doc: Document) -> Reject | None:
+        cfg = self.config
+        if cfg.over_limit != "reject" or len(doc.text) <= cfg.max_line_chars:
+            return None
+        for number, line in enumerate(split_lines(doc.text), start=1):
+            if len(line) > cfg.max_line_chars:
+                return Reject(source=f"{doc.source or doc.id}:{number}" if not doc.html else doc.source or doc.id,
+                              reason="over_limit", id=doc.id,
+                              detail=f"line {number} has {len(line):,} characters, over max_line_chars {cfg.max_line_chars:,}")
+        return None
 
     def _strip(self, doc: Document) -> tuple[Document, Stripped] | Reject:
-        """Extract (for HTML) and strip one document within the per-document time limit."""
+        """Extract (for HTML) and strip one document within the per-document limits."""
         cfg = self.config
+        over = self._over_size(doc)
+        if over is not None:
+            return over
         try:
             with time_limit(cfg.doc_time_limit):
                 extra_related: list[str] = []
@@ -151,6 +251,14 @@ class Cleaner:
                     doc.text = html_mod.to_document_text(extracted)
                     doc.html = None  # the spool needs only the text
                     extra_related = extracted.related
+                over = self._over_lines(doc)
+                if over is not None:
+                    return over
+                if cfg.repair_mojibake:
+                    fixed = repair_mojibake(doc.text)
+                    if fixed != doc.text:
+                        doc.text = fixed
+                        doc.notes["repaired"] = "mojibake"
                 stripped = strip_document(doc.text, cfg)
                 stripped.add_related(extra_related)
         except DocumentTimeout as exc:
@@ -230,7 +338,8 @@ class Cleaner:
         title = st.title.kept_text() if st.title else None
         metadata = dict(doc.metadata)
         # Never overwrite an input field: a record that has its own "cleaner" gets ours as "_cleaner".
-        metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = {"version": __version__, "removed": len(removals)}
+        ours = {"version": __version__, "removed": len(removals), **doc.notes}
+        metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = ours
         return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals)
 
     @staticmethod

@@ -19,6 +19,7 @@ from typing import IO
 
 from . import compression
 from .config import Config
+from .decoding import DecodeError, Decoded, decode_bytes
 from .document import Document, Reject, Skipped
 from .html import decode_html
 from .records import record_to_document
@@ -61,13 +62,12 @@ def expand(paths: list[str]) -> Iterator[tuple[str, str]]:
             yield p, ("stdin" if p == "-" else doc_stem(p))
 
 
-def decode_text(data: bytes, source: str) -> str | Reject:
-    if b"\x00" in data[:65536]:
-        return Reject(source=source, reason="binary", detail="NUL bytes in a text input")
+def decode_text(data: bytes, source: str) -> Decoded | Reject:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Reject(source=f"{source}@{exc.start}", reason="not_utf8", detail=str(exc))
+        return decode_bytes(data, repair=False)  # mojibake is repaired for every document, in the pipeline
+    except DecodeError as exc:
+        place = source if exc.offset is None else f"{source}@{exc.offset}"
+        return Reject(source=place, reason=exc.reason, detail=exc.detail)
 
 
 def read_jsonl(stream: IO[bytes], source: str, stem: str, cfg: Config) -> Iterator[Record]:
@@ -113,12 +113,13 @@ def _whole(data: bytes, fmt: str, source: str, stem: str, cfg: Config) -> Iterat
     if fmt == "html":
         yield Document(id=stem, text="", html=decode_html(data), source=source)
         return
-    text = decode_text(data, source)
-    if isinstance(text, Reject):
-        text.id = stem
-        yield text
+    decoded = decode_text(data, source)
+    if isinstance(decoded, Reject):
+        decoded.id = stem
+        yield decoded
     else:
-        yield Document(id=stem, text=text, source=source)
+        notes = {} if decoded.encoding in ("utf-8", "utf-8-sig") else {"encoding": decoded.encoding}
+        yield Document(id=stem, text=decoded.text, source=source, notes=notes)
 
 
 def sniff_format(head: bytes) -> str:

@@ -25,6 +25,7 @@ _POLL_OPTION_MAX_WORDS = 6
 _POLL_MAX_LINES = 8
 # A body paragraph after a line means the line is not at the end of the document.
 _BODY_WORDS = 20
+_QUESTION_WINDOW = 600
 _TITLE_MAX_WORDS = 20
 
 _DATE_LABEL = (
@@ -73,6 +74,9 @@ class Stripped:
 def strip_document(text: str, config: Config | None = None) -> Stripped:
     cfg = config or Config()
     blocks = segment(text)
+    for b in blocks:
+        if len(b.text) > cfg.max_line_chars:  # only when over_limit = "truncate"; "reject" never gets here
+            b.cuts.append((cfg.max_line_chars, len(b.text), "over_limit", "max_line_chars"))
     _judge(blocks)
     # Spans cut from inside a line first, then the line rules judge what is left,
     # so that a second run over the output finds nothing more to remove.
@@ -150,7 +154,8 @@ def _mark_questions(blocks: list[Block]) -> None:
     """
     for b in blocks:
         if b.verdict is None and b.tail_rule is None:
-            match = _TRAILING_QUESTION_RE.search(b.text)
+            # A closing question is short: look at the line's end only, not across a huge line.
+            match = _TRAILING_QUESTION_RE.search(b.text, max(0, len(b.text) - _QUESTION_WINDOW))
             if match and match.start() > 0:
                 b.question_at = match.start()
 

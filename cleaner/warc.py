@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from .config import Config
+from .decoding import DecodeError, decode_bytes
 from .document import Document, Reject, Skipped
 from .html import decode_html
 
@@ -81,9 +82,12 @@ def read_warc(stream: IO[bytes], source: str, cfg: Config) -> Iterator[Document 
                 continue
             try:
                 text = payload.decode(_charset(content_type) or "utf-8")
-            except (UnicodeDecodeError, LookupError) as exc:
-                yield Reject(source=place, reason="not_utf8", detail=str(exc), id=rid)
-                continue
+            except (UnicodeDecodeError, LookupError):
+                try:
+                    text = decode_bytes(payload, repair=False).text
+                except DecodeError as exc:
+                    yield Reject(source=place, reason=exc.reason, detail=exc.detail, id=rid)
+                    continue
             yield Document(id=rid, text=text, metadata=metadata, source=place)
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         yield Reject(source=f"{source}@{offset}", reason="bad_warc", detail=f"{type(exc).__name__}: {exc}"[:300])

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 from typing import IO
 
 from . import compression
@@ -23,9 +22,9 @@ def dumps(obj) -> str:
 class Writer:
     """Write JSON-able records to ``path`` ("-": stdout); ``commit()`` makes the file appear."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, plain: bool = False):
         self.path = path
-        self._parquet = path.lower().endswith(".parquet")
+        self._parquet = path.lower().endswith(".parquet") and not plain
         self._rows: list[dict] = []
         self._pq_writer = None
         if path == "-":
@@ -33,12 +32,14 @@ class Writer:
             self._raw = None
             self._text: IO[str] = sys.stdout
             return
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, self._tmp = tempfile.mkstemp(prefix=".cleaner-", suffix=".part", dir=directory)
-        self._raw = os.fdopen(fd, "wb")
+        # A fixed name beside the output: a run killed before its rename leaves one
+        # file that the next run into the same output overwrites, not a litter of them.
+        directory, name = os.path.split(os.path.abspath(path))
+        self._tmp = os.path.join(directory, f".{name}.part")
+        self._raw = open(self._tmp, "wb")
         if self._parquet:
             return
-        self._packed = compression.compressing(self._raw, compression.by_suffix(path))
+        self._packed = compression.compressing(self._raw, None if plain else compression.by_suffix(path))
         self._text = io.TextIOWrapper(self._packed, encoding="utf-8", newline="\n", write_through=False)
 
     def write(self, record: dict) -> None:
@@ -55,6 +56,9 @@ class Writer:
                 # escape that record instead, as the input had it.
                 line = json.dumps(record, ensure_ascii=True, separators=(", ", ": "))
             self._text.write(line + "\n")
+
+    def write_text(self, text: str) -> None:
+        self._text.write(text)
 
     def _flush_parquet(self) -> None:
         from .parquet import result_table

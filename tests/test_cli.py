@@ -25,7 +25,12 @@ def test_two_runs_are_byte_identical(cli, tmp_path):
     cli("run", GOLDEN / "input", "-o", a, "-q")
     cli("run", GOLDEN / "input", "-o", b, "-q")
     assert a.read_bytes() == b.read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]  # no temporary file left
+    # No temporary file or work folder left; the run metadata beside each output.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "a.jsonl.run.json", "b.jsonl", "b.jsonl.run.json"]
+    meta = json.loads((tmp_path / "a.jsonl.run.json").read_text(encoding="utf-8"))
+    counts = meta["counts"]
+    assert meta["balanced"] and counts["records_read"] == counts["written"] + counts["duplicate_documents"] \
+        + counts["rejected"] + counts["skipped"] == 5
 
 
 def test_stdin_jsonl_passes_other_fields_through(cli):
@@ -58,15 +63,17 @@ def test_bad_records_are_rejected_with_place_and_the_run_goes_on(cli, tmp_path):
                    '{"id": "notext", "body": "wrong field"}\n'
                    '{"id": "ok2", "text": "Second good story about the bridge."}\n', encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes("Café crème".encode("cp1252"))
     rejects = tmp_path / "rejects.jsonl"
     result = cli("run", tmp_path, "-o", tmp_path / "out.jsonl", "--rejects", rejects)
     assert result.exit_code == 1
     got = {(r["source"].replace(str(tmp_path) + "/", ""), r["reason"]) for r in read_jsonl(rejects)}
-    assert got == {("binary.txt", "binary"), ("dump.jsonl:2", "bad_json"), ("dump.jsonl:3", "not_an_object"),
-                   ("dump.jsonl:4", "missing_text"), ("latin1.txt@3", "not_utf8")}
-    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["ok1", "ok2"]
-    assert "records read 7: written 2, duplicate documents 0, rejected 5" in result.stderr
+    assert got == {("binary.txt@0", "binary"), ("dump.jsonl:2", "bad_json"), ("dump.jsonl:3", "not_an_object"),
+                   ("dump.jsonl:4", "missing_text")}
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["id"] for r in out] == ["ok1", "ok2", "latin1"]
+    assert out[2]["title"] is None and out[2]["body"] == "Café crème" and out[2]["metadata"]["cleaner"]["encoding"] == "cp1252"
+    assert "records read 7: written 3, duplicate documents 0, rejected 4" in result.stderr
     assert "rejected " in result.stderr and "dump.jsonl:2" in result.stderr
 
 
