@@ -143,7 +143,7 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
             raise click.UsageError(f"{path}: --explain and --rejects write JSONL")
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(show)
-    cleaner = Cleaner(config, progress=bar)
+    cleaner = Cleaner(config, progress=bar, log=lambda message: click.echo(f"cleaner: {message}", err=True))
     work = WorkDir(output + ".cleaner-work") if output != "-" else None
     if work is not None and resume and not work.exists():
         click.echo(f"cleaner: no checkpoint in {work.path}: starting from the beginning", err=True)

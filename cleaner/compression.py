@@ -47,11 +47,48 @@ def decompressing(raw: IO[bytes]) -> IO[bytes]:
     if kind == "bz2":
         return bz2.BZ2File(buffered)  # type: ignore[return-value]
     if kind == "zstd":
+        return io.BufferedReader(_ZstdReader(buffered))  # type: ignore[arg-type]  # for peek(), as gzip and bz2 have
+    return buffered
+
+
+class _ZstdReader(io.RawIOBase):
+    """zstd frames one after another, raising at a truncated end as gzip and bz2 do.
+
+    (zstandard's own stream reader returns a cut-off frame's end silently: a
+    truncated file would read as a shorter one.)
+    """
+
+    def __init__(self, raw: IO[bytes]):
         import zstandard
 
-        reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
-        return io.BufferedReader(reader)  # type: ignore[arg-type]  # for peek(), as gzip and bz2 have
-    return buffered
+        self._raw = raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._obj = self._new()
+        self._pending = b""
+        self._in_frame = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd stream ended before the end of its frame")
+                return 0
+            while chunk:
+                self._in_frame = True
+                self._pending += self._obj.decompress(chunk)
+                if self._obj.eof:
+                    chunk = self._obj.unused_data
+                    self._obj, self._in_frame = self._new(), False
+                else:
+                    chunk = b""
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
 
 
 def compressing(raw: IO[bytes], kind: str | None) -> IO[bytes]:

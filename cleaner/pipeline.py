@@ -67,10 +67,12 @@ class Cleaner:
     {'ad_slot': 1, 'share_widget': 1}
     """
 
-    def __init__(self, config: Config | None = None, progress: Callable[[str, int], None] | None = None):
+    def __init__(self, config: Config | None = None, progress: Callable[[str, int], None] | None = None,
+                 log: Callable[[str], None] | None = None):
         self.config = config or Config()
         self.stats = RunStats()
         self._progress = progress
+        self._log = log or (lambda message: None)  # the library never prints; the CLI passes stderr
 
     def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
             fingerprint: str = "", checkpoint_every: int = 1000,
@@ -86,6 +88,7 @@ class Cleaner:
         cfg = self.config
         if work_dir is not None and resume and work_dir.exists():
             state = work_dir.load(fingerprint)
+            self._log(f"resuming after record {state.consumed} (checkpoint in {work_dir.path})")
         else:
             if work_dir is not None:
                 work_dir.start()
@@ -300,7 +303,10 @@ class Cleaner:
         for b in st.blocks:
             for start, end, reason, rule in sorted(b.cuts):
                 if b.verdict is None and not b.related:
-                    remove(b, b.text[start:end].strip(), reason, rule)
+                    cut = b.text[start:end].strip()
+                    if reason == "over_limit":  # the audit names a cut of megabytes, it does not copy it
+                        cut = f"{cut[:200]}… [{end - start:,} characters]"
+                    remove(b, cut, reason, rule)
             if b.verdict is not None:
                 kept = (doc.id, title_line) if b.verdict[1] == "title_repeat" else None
                 remove(b, b.text, b.verdict[0], b.verdict[1], kept)

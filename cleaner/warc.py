@@ -37,6 +37,11 @@ def read_warc(stream: IO[bytes], source: str, cfg: Config) -> Iterator[Document 
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    head = stream.peek(16)[:16] if hasattr(stream, "peek") else b""
+    if not head.lstrip().startswith((b"WARC/", b"filedesc://")):
+        # warcio would read any text as an ARC record and yield it: check the magic first.
+        yield Reject(source=f"{source}@0", reason="bad_warc", detail=f"not a WARC or ARC file (starts {head[:8]!r})")
+        return
     records = ArchiveIterator(stream, arc2warc=True)
     offset = 0
     try:
