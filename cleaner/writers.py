@@ -15,8 +15,13 @@ from typing import IO
 from . import compression
 
 
+# Characters that str.splitlines() and some JSONL readers take for line breaks,
+# though JSON lets them stand raw in a string: escaped, a record stays one line.
+_LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")).translate(_LINE_BREAKING)
 
 
 class Writer:

@@ -73,9 +73,9 @@ def test_html_document_through_the_whole_pipeline():
 
 
 def test_pathological_page_is_rejected_on_the_time_limit():
-    # 10,000 nested elements of text: extraction is slow, the limit is tiny.
-    deep = "<html><body>" + "<div><p>Word salad line. " * 10000 + "</p></div>" * 10000 + "</body></html>"
-    cleaner = Cleaner(Config(doc_time_limit=0.05))
+    # 60,000 unclosed blocks of text (several MB): extraction takes seconds, the limit is 10 ms.
+    deep = "<html><body>" + "<div><p>Word salad line number one. " * 60000 + "</p></div>" * 60000 + "</body></html>"
+    cleaner = Cleaner(Config(doc_time_limit=0.01))
     (item,) = list(cleaner.run([Document(id="deep", text="", html=deep)]))
     assert item.reason == "time_limit" and item.id == "deep"
     assert cleaner.stats.rejected == 1 and cleaner.stats.balanced()
