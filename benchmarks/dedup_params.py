@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import statistics
+
+import numpy as np
 import sys
 import time
 from dataclasses import replace
@@ -20,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from planted import planted_pairs  # noqa: E402
 
 from cleaner.config import Config  # noqa: E402
-from cleaner.dedup import DedupIndex  # noqa: E402
-from cleaner.minhash import hash_shingles, jaccard, shingles  # noqa: E402
+from cleaner.dedup import DedupIndex, PassageInput, Preparer  # noqa: E402
+from cleaner.minhash import TokenHasher, jaccard, shingle_hashes  # noqa: E402
 from cleaner.text import tokens  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -39,10 +41,10 @@ def _root(pid: int, dup: dict) -> int:
 
 def measure(texts, truth, bands, rows, threshold):
     cfg = replace(Config(), bands=bands, rows=rows, threshold=threshold, num_perm=max(128, bands * rows))
-    index = DedupIndex(cfg)
+    index, preparer = DedupIndex(cfg), Preparer(cfg)
     started = time.perf_counter()
     for i, t in enumerate(texts):
-        index.add(i, 1, tokens(t))  # one passage per "document": no in-document tier
+        index.add(i, preparer.prepare([PassageInput(1, tokens(t))]))  # one passage per "document"
     dup = index.assign()
     seconds = time.perf_counter() - started
     planted = {(o, c) for o, c, _ in truth}
@@ -68,9 +70,10 @@ def main() -> None:
     texts, truth = planted_pairs()
     size = Config().shingle_size
     by_kind: dict[str, list[float]] = {}
+    hasher = TokenHasher()
     for o, c, kind in truth:
-        a = hash_shingles(shingles(tokens(texts[o]), size))
-        b = hash_shingles(shingles(tokens(texts[c]), size))
+        a = np.unique(shingle_hashes(hasher(tokens(texts[o])), size))
+        b = np.unique(shingle_hashes(hasher(tokens(texts[c])), size))
         by_kind.setdefault(kind, []).append(jaccard(a, b))
     allj = [j for js in by_kind.values() for j in js]
     distribution = {

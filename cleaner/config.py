@@ -113,13 +113,15 @@ class Config:
         """The settings that make two signatures comparable, for the run summary."""
         import datasketch
 
+        from .minhash import SHINGLE_HASH_NAME
+
         return {
             "shingle": f"word {self.shingle_size}-gram",
             "num_perm": self.num_perm,
             "bands": self.bands,
             "rows": self.rows,
             "threshold": self.threshold,
-            "hash": "sha1_hash32",
+            "hash": SHINGLE_HASH_NAME,
             "scheme": "affine32",
             "seed": self.seed,
             "datasketch": datasketch.__version__,

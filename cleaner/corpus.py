@@ -10,27 +10,23 @@ next to whatever article the page holds.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from .config import Config
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+from .dedup import key_hash as _digest
 
 
 @dataclass
 class _Seen:
     docs: int = 0
     last_doc: int = -1
-    contexts: set[bytes] = field(default_factory=set)
+    contexts: set[int] = field(default_factory=set)
 
 
 @dataclass
 class FurnitureCounter:
     config: Config
-    _lines: dict[bytes, _Seen] = field(default_factory=dict)
+    _lines: dict[int, _Seen] = field(default_factory=dict)
 
     def add_document(self, doc: int, lines: list[str], candidates: list[bool]) -> None:
         """``lines``: the normalised text of the document's kept lines, in order;
@@ -48,7 +44,7 @@ class FurnitureCounter:
                 after = " ".join(lines[i + 1].split()[:6]) if i + 1 < len(lines) else ""
                 seen.contexts.add(_digest(before + "\x00" + after))
 
-    def furniture(self) -> frozenset[bytes]:
+    def furniture(self) -> frozenset[int]:
         cfg = self.config
         return frozenset(
             key for key, seen in self._lines.items()
@@ -56,5 +52,5 @@ class FurnitureCounter:
         )
 
     @staticmethod
-    def key(line: str) -> bytes:
+    def key(line: str) -> int:
         return _digest(line)

@@ -5,80 +5,201 @@ Three tiers find candidate pairs, and every pair is checked before it counts:
   n-grams, checked by exact Jaccard (or containment, for a copy cut short);
 - shorter passages (titles, headlines) in different documents: equal normalised text;
 - two passages of the same document, both long enough for MinHash: word
-  ``doc_shingle_size``-gram Jaccard,
-  because one page rendering a passage twice (a tweet and its cached copy)
-  rewrites more than syndication does.
+  ``doc_shingle_size``-gram Jaccard, because one page rendering a passage twice
+  (a tweet and its cached copy) rewrites more than syndication does.
 
 The canonical copy of a group is the most complete one (most words), ties going
 to the first seen. Assignment is greedy from the longest passage down, and a
 passage joins a canonical only through a checked pair with that canonical, so
 chains (A like B, B like C, A unlike C) never merge unlike passages.
+
+Memory: the index keeps per passage its band keys (8 bytes a band), a few
+integers and an 8-byte key hash, in flat arrays; the shingle hashes that the
+checks need go to a file (``ShingleStore``) and are read back only for
+candidate pairs. The work of a document (hashing, signatures, band keys,
+in-document pairs) is done by ``prepare_document``, which a worker process can
+run; ``DedupIndex.add`` only appends its arrays, in input order.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+import xxhash
 
 from .config import Config
 from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs
-from .minhash import containment, hash_shingles, jaccard, permutations, shingles, signature
+from .minhash import TokenHasher, containment, jaccard, permutations, shingle_hashes, signatures
+
+
+def key_hash(normalized: str) -> int:
+    """64-bit hash of a passage's normalised text: the exact tier's key and the furniture pass's."""
+    return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
 
 
 @dataclass
-class Passage:
-    pid: int  # run-wide sequence number: document order, then line order
-    doc: int  # index of the document in the run
+class PassageInput:
     line: int
-    words: int
-    key: str  # normalised text
+    tokens: list[str]
     pinned: bool = False  # a title: other passages may be its copies, it is never removed
+    # Ends with a full stop: "No one was injured." in two unrelated stories is not a copied passage.
+    sentence: bool = False
 
 
 @dataclass
+class PreparedDoc:
+    """One document's passages, hashed and signed, ready to be appended to the index."""
+
+    lines: list[int]
+    words: list[int]
+    pinned: list[bool]
+    keys: list[int]
+    minhash: list[int] = field(default_factory=list)  # local indices of the MinHash-tier passages
+    sets: list[np.ndarray] = field(default_factory=list)  # their shingle hashes
+    bands: np.ndarray | None = None  # their band keys, (len(minhash), bands)
+    exact: list[int] = field(default_factory=list)  # local indices of the exact-tier passages
+    doc_links: list[tuple[int, int, float]] = field(default_factory=list)  # checked in-document pairs
+
+
+class Preparer:
+    """Per-process state for ``prepare``: the token-hash memo and the permutations."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.hasher = TokenHasher()
+        self.perms = permutations(config.num_perm, config.seed)
+
+    def prepare(self, passages: list[PassageInput]) -> PreparedDoc:
+        cfg = self.config
+        doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
+                          pinned=[p.pinned for p in passages],
+                          keys=[key_hash(" ".join(p.tokens)) for p in passages])
+        token_hashes = [self.hasher(p.tokens) for p in passages]
+        doc_sets = []
+        for i, (p, th) in enumerate(zip(passages, token_hashes)):
+            n = len(p.tokens)
+            if n >= cfg.minhash_min_words:
+                doc.minhash.append(i)
+                doc.sets.append(shingle_hashes(th, cfg.shingle_size))
+            elif n >= cfg.exact_min_words and not p.sentence:
+                doc.exact.append(i)
+            if cfg.doc_min_words <= n <= cfg.doc_max_words and not p.pinned:
+                doc_sets.append((i, np.unique(shingle_hashes(th, cfg.doc_shingle_size))))
+        if doc.sets:
+            doc.bands = band_keys(signatures(doc.sets, self.perms), cfg.bands, cfg.rows)
+        for x in range(len(doc_sets)):
+            for y in range(x + 1, len(doc_sets)):
+                sim = jaccard(doc_sets[x][1], doc_sets[y][1])
+                if sim >= cfg.doc_threshold:
+                    doc.doc_links.append((doc_sets[x][0], doc_sets[y][0], sim))
+        return doc
+
+
+class ShingleStore:
+    """Shingle-hash arrays appended to a file, read back by row for the candidate checks."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = None if path is None else str(path)
+        self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-shingles-")
+        self.offsets = array("Q", [0])
+        self._map = None
+
+    def append(self, values: np.ndarray) -> int:
+        self._fh.write(np.ascontiguousarray(values, dtype=np.uint32).tobytes())
+        self.offsets.append(self.offsets[-1] + values.size)
+        return len(self.offsets) - 2
+
+    def get(self, row: int) -> np.ndarray:
+        if self._map is None:
+            self._fh.flush()
+            size = self.offsets[-1]
+            self._map = np.memmap(self._fh, dtype=np.uint32, mode="r", shape=(size,)) if size else np.empty(0, np.uint32)
+        return np.unique(self._map[self.offsets[row] : self.offsets[row + 1]])
+
+    def close(self) -> None:
+        self._map = None
+        self._fh.close()
+
+    def __getstate__(self):
+        # A checkpoint keeps the file's name and how much of it counts.
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        return {"path": self.path, "offsets": self.offsets}
+
+    def __setstate__(self, state) -> None:
+        self.path, self.offsets, self._map = state["path"], state["offsets"], None
+        self._fh = open(self.path, "r+b")
+        self._fh.truncate(self.offsets[-1] * 4)
+        self._fh.seek(0, os.SEEK_END)
+
+
 class DedupIndex:
     """Collects passages during the first pass; ``assign()`` decides the canonical of each."""
 
-    config: Config
-    passages: list[Passage] = field(default_factory=list)
-    _perms: tuple = field(init=False)
-    _sets: dict[int, np.ndarray] = field(default_factory=dict)
-    _keys: list[np.ndarray] = field(default_factory=list)
-    _key_ids: list[int] = field(default_factory=list)
-    _exact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    _doc_sets: dict[int, list[tuple[int, np.ndarray]]] = field(default_factory=lambda: defaultdict(list))
-    _excluded: set[int] = field(default_factory=set)
+    def __init__(self, config: Config, store_path: str | os.PathLike | None = None):
+        self.config = config
+        self.doc = array("l")
+        self.line = array("l")
+        self.words = array("l")
+        self.pinned = array("b")
+        self.keys = array("Q")
+        self._band_chunks: list[np.ndarray] = []
+        self._band_pids: list[np.ndarray] = []
+        self._set_row: dict[int, int] = {}
+        self._exact = array("l")
+        self._doc_links: list[tuple[int, int, float]] = []
+        self._excluded: set[int] = set()
+        self.store = ShingleStore(store_path)
 
-    def __post_init__(self) -> None:
-        self._perms = permutations(self.config.num_perm, self.config.seed)
+    def __len__(self) -> int:
+        return len(self.doc)
 
-    def add(self, doc: int, line: int, tokens: list[str], pinned: bool = False, sentence: bool = False) -> int:
-        """Add a passage; ``sentence`` (it ends with . ! ?) keeps a short one out of the exact tier:
-        "No one was injured." in two unrelated stories is not a copied passage."""
-        cfg = self.config
-        pid = len(self.passages)
-        key = " ".join(tokens)
-        self.passages.append(Passage(pid, doc, line, len(tokens), key, pinned))
-        if len(tokens) >= cfg.minhash_min_words:
-            hashes = hash_shingles(shingles(tokens, cfg.shingle_size))
-            self._sets[pid] = hashes
-            sig = signature(hashes, self._perms)
-            self._keys.append(band_keys(sig[None, :], cfg.bands, cfg.rows)[0])
-            self._key_ids.append(pid)
-        elif len(tokens) >= cfg.exact_min_words and not sentence:
-            self._exact[key].append(pid)
-        if cfg.doc_min_words <= len(tokens) <= cfg.doc_max_words:
-            self._doc_sets[doc].append((pid, hash_shingles(shingles(tokens, cfg.doc_shingle_size))))
-        return pid
+    def add(self, doc_index: int, prepared: PreparedDoc) -> list[int]:
+        """Append a prepared document's passages; return their passage ids (run-wide, in input order)."""
+        base = len(self.doc)
+        n = len(prepared.lines)
+        self.doc.extend([doc_index] * n)
+        self.line.extend(prepared.lines)
+        self.words.extend(prepared.words)
+        self.pinned.extend(int(p) for p in prepared.pinned)
+        self.keys.extend(prepared.keys)
+        for local, values in zip(prepared.minhash, prepared.sets):
+            self._set_row[base + local] = self.store.append(values)
+        if prepared.minhash:
+            self._band_chunks.append(prepared.bands)
+            self._band_pids.append(np.asarray(prepared.minhash, dtype=np.int64) + base)
+        self._exact.extend(base + i for i in prepared.exact)
+        self._doc_links.extend((base + i, base + j, sim) for i, j, sim in prepared.doc_links)
+        return list(range(base, base + n))
 
     def exclude(self, pid: int) -> None:
         """Take a passage out of dedup (it was removed by the corpus-level pass)."""
         self._excluded.add(pid)
 
-    def _checked_pairs(self) -> dict[int, list[tuple[float, int, str]]]:
-        """For each passage, the passages it is a checked copy of: (similarity, pid, rule)."""
+    def index_bytes(self) -> int:
+        """Memory the index holds for its passages (arrays, band keys, row map), without the shingle file."""
+        arrays = sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.keys, self._exact))
+        bands = sum(c.nbytes for c in self._band_chunks) + sum(c.nbytes for c in self._band_pids)
+        rows = 8 * len(self.store.offsets) + 100 * len(self._set_row)  # a dict entry with two ints, measured
+        return arrays + bands + rows
+
+    def _order(self) -> np.ndarray:
+        """The order in which passages claim canonical slots: titles, then longest first, then first seen."""
+        n = len(self.doc)
+        pids = np.arange(n, dtype=np.int64)
+        words = np.asarray(self.words, dtype=np.int64)
+        pinned = np.asarray(self.pinned, dtype=np.int64)
+        order = np.lexsort((pids, -words, 1 - pinned))
+        if self._excluded:
+            order = order[~np.isin(order, np.fromiter(self._excluded, dtype=np.int64))]
+        return order
+
+    def _checked_pairs(self, order: np.ndarray) -> dict[int, list[tuple[float, int, str]]]:
         cfg = self.config
         links: dict[int, list[tuple[float, int, str]]] = defaultdict(list)
 
@@ -86,15 +207,16 @@ class DedupIndex:
             links[i].append((sim, j, rule))
             links[j].append((sim, i, rule))
 
-        if self._keys:
-            ids = np.asarray(self._key_ids, dtype=np.int64)
-            order = {p.pid: k for k, p in enumerate(self._order())}
-            rank = np.asarray([order[i] for i in self._key_ids], dtype=np.int64)
-            pairs = candidate_pairs(np.stack(self._keys), ids, rank)
+        if self._band_chunks:
+            ids = np.concatenate(self._band_pids)
+            rank_of = np.empty(len(self.doc), dtype=np.int64)
+            rank_of[order] = np.arange(order.size)
+            rank = np.where(np.isin(ids, order), rank_of[ids], len(self.doc))
+            pairs = candidate_pairs(np.concatenate(self._band_chunks), ids, rank)
             for i, j in pairs.tolist():
                 if i in self._excluded or j in self._excluded:
                     continue
-                a, b = self._sets[i], self._sets[j]
+                a, b = self.store.get(self._set_row[i]), self.store.get(self._set_row[j])
                 sim = jaccard(a, b)
                 if sim >= cfg.threshold:
                     link(i, j, sim, "minhash")
@@ -102,58 +224,50 @@ class DedupIndex:
                 small, large = (a, b) if a.size <= b.size else (b, a)
                 if containment(small, large) >= cfg.truncation_containment:
                     link(i, j, sim, "truncated_copy")
-        for members in self._exact.values():
-            members = [m for m in members if m not in self._excluded]
-            # Only across documents: inside one page a short line said twice is a
-            # list entry or a label ("Artist of the Year"), not a copied passage.
-            # (A title said twice is caught by the strip stage.)
-            # Equal text, equal length: the first seen is the canonical, so every
-            # member links to the first ones (of other documents).
-            for x, later in enumerate(members):
-                for earlier in members[: min(x, BUCKET_LINK_CAP)]:
-                    if self.passages[earlier].doc != self.passages[later].doc:
-                        link(earlier, later, 1.0, "exact")
-        for entries in self._doc_sets.values():
-            entries = [(p, s) for p, s in entries if p not in self._excluded]
-            for x in range(len(entries)):
-                for y in range(x + 1, len(entries)):
-                    sim = jaccard(entries[x][1], entries[y][1])
-                    if sim >= cfg.doc_threshold:
-                        link(entries[x][0], entries[y][0], sim, "in_document")
+        # Exact tier: equal keys, grouped by sorting; only across documents (inside one
+        # page a short line said twice is a list entry or a label, not a copied passage).
+        exact = np.asarray(self._exact, dtype=np.int64)
+        exact = exact[~np.isin(exact, np.fromiter(self._excluded, dtype=np.int64))] if self._excluded else exact
+        if exact.size:
+            keys = np.asarray(self.keys, dtype=np.uint64)[exact]
+            sort = np.lexsort((exact, keys))
+            exact, keys = exact[sort], keys[sort]
+            bounds = np.flatnonzero(np.diff(keys)) + 1
+            for group in np.split(exact, bounds):
+                members = group.tolist()
+                # Equal text, equal length: the first seen is the canonical, so every
+                # member links to the first ones (of other documents).
+                for x, later in enumerate(members):
+                    for earlier in members[: min(x, BUCKET_LINK_CAP)]:
+                        if self.doc[earlier] != self.doc[later]:
+                            link(earlier, later, 1.0, "exact")
+        for i, j, sim in self._doc_links:
+            if i not in self._excluded and j not in self._excluded:
+                link(i, j, sim, "in_document")
         return links
-
-    def _order(self) -> list[Passage]:
-        """The order in which passages claim canonical slots: titles, then longest first, then first seen."""
-        return sorted(
-            (p for p in self.passages if p.pid not in self._excluded),
-            key=lambda p: (not p.pinned, -p.words, p.pid),
-        )
 
     def assign(self) -> dict[int, tuple[int, str]]:
         """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent."""
-        links = self._checked_pairs()
         order = self._order()
+        links = self._checked_pairs(order)
         canonical: set[int] = set()
         duplicate_of: dict[int, tuple[int, str]] = {}
-        for p in order:
-            if p.pinned:
-                canonical.add(p.pid)
+        for pid in order.tolist():
+            if self.pinned[pid]:
+                canonical.add(pid)
                 continue
             best = None
-            for sim, other, rule in links.get(p.pid, ()):
+            for sim, other, rule in links.get(pid, ()):
                 if other not in canonical:
                     continue
                 # A title is never removed, but it must not swallow a longer copy of
                 # itself: that copy's extra words would then be nowhere.
-                if self.passages[other].pinned and p.words > self.passages[other].words:
+                if self.pinned[other] and self.words[pid] > self.words[other]:
                     continue
                 if best is None or (sim, -other) > (best[0], -best[1]):
                     best = (sim, other, rule)
             if best is None:
-                canonical.add(p.pid)
+                canonical.add(pid)
             else:
-                duplicate_of[p.pid] = (best[1], best[2])
-        # The shingle sets are only needed to check candidates; free them.
-        self._sets.clear()
-        self._doc_sets.clear()
+                duplicate_of[pid] = (best[1], best[2])
         return duplicate_of

@@ -13,9 +13,112 @@ import hashlib
 import struct
 
 import numpy as np
+import xxhash
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 8192
+
+
+_OFFSET64 = np.uint64(0xCBF29CE484222325)
+_PRIME64 = np.uint64(0x100000001B3)
+_M1, _M2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_MASK64 = (1 << 64) - 1
+# How many distinct tokens the hash cache holds before it starts over: a pure
+# function's memo, so its contents never change a result, only the speed.
+_CACHE_LIMIT = 1_000_000
+
+SHINGLE_HASH_NAME = "xxh3_64 per token, FNV-1a over the n-gram, fmix64, low 32 bits"
+
+
+def token_hash(token: str) -> int:
+    return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
+
+
+class TokenHasher:
+    """Token -> 64-bit hash, memoised: a passage's tokens are looked up, not hashed, once seen."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, int] = {}
+
+    def __call__(self, tokens: list[str]) -> np.ndarray:
+        cache = self._cache
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        out = np.empty(len(tokens), dtype=np.uint64)
+        for i, tok in enumerate(tokens):
+            h = cache.get(tok)
+            if h is None:
+                h = cache[tok] = token_hash(tok)
+            out[i] = h
+        return out
+
+
+def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:
+    """32-bit hashes of the word ``size``-grams, from the tokens' 64-bit hashes, all at once.
+
+    A passage shorter than ``size`` words is one shingle of all its words, as in ``shingles``.
+    """
+    n = token_hashes.size
+    if n == 0:
+        return np.empty(0, dtype=np.uint32)
+    width = min(size, n)
+    m = n - width + 1
+    acc = np.full(m, _OFFSET64, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            acc = (acc ^ token_hashes[j : j + m]) * _PRIME64
+        acc ^= acc >> _S33
+        acc *= _M1
+        acc ^= acc >> _S33
+        acc *= _M2
+        acc ^= acc >> _S33
+    return (acc & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def shingle_hash32(shingle: bytes) -> int:
+    """The same hash of one shingle (words joined by a space), as a datasketch ``hashfunc``.
+
+    ``MinHash(num_perm, seed, hashfunc=shingle_hash32)`` fed ``shingles(tokens, k)``
+    gives the signature that ``signatures([shingle_hashes(...)])`` computes in bulk.
+    """
+    acc = 0xCBF29CE484222325
+    for tok in shingle.decode("utf-8", "surrogatepass").split(" "):
+        acc = ((acc ^ token_hash(tok)) * 0x100000001B3) & _MASK64
+    acc ^= acc >> 33
+    acc = (acc * 0xFF51AFD7ED558CCD) & _MASK64
+    acc ^= acc >> 33
+    acc = (acc * 0xC4CEB9FE1A85EC53) & _MASK64
+    acc ^= acc >> 33
+    return acc & 0xFFFFFFFF
+
+
+def signatures(sets: list[np.ndarray], perms: tuple[np.ndarray, np.ndarray], chunk: int = 65536) -> np.ndarray:
+    """MinHash signatures of many shingle-hash arrays at once: (len(sets), num_perm) uint32.
+
+    One permutation product and one segmented minimum per chunk of passages,
+    instead of a dozen numpy calls per passage.
+    """
+    a, b = perms
+    out = np.full((len(sets), a.size), _EMPTY, dtype=np.uint32)
+    start = 0
+    while start < len(sets):
+        stop, total = start, 0
+        while stop < len(sets) and (total == 0 or total + sets[stop].size <= chunk):
+            total += sets[stop].size
+            stop += 1
+        group = [s for s in sets[start:stop]]
+        sizes = np.array([s.size for s in group])
+        nonempty = sizes > 0
+        if nonempty.any():
+            flat = np.concatenate([s for s in group if s.size]).astype(np.uint32)
+            with np.errstate(over="ignore"):
+                permuted = a[:, None] * _fmix32(flat)[None, :] + b[:, None]
+            offsets = np.concatenate(([0], np.cumsum(sizes[nonempty])[:-1]))
+            mins = np.minimum.reduceat(permuted, offsets, axis=1).T
+            out[start:stop][nonempty] = mins
+        start = stop
+    return out
 
 
 def shingles(tokens: list[str], size: int) -> list[bytes]:

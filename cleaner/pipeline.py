@@ -22,7 +22,7 @@ from . import __version__
 from .checkpoint import Pass1State, WorkDir
 from .config import Config
 from .corpus import FurnitureCounter
-from .dedup import DedupIndex
+from .dedup import DedupIndex, PassageInput, Preparer
 from . import html as html_mod
 from .document import Document, Reject, Removal, Result, Skipped
 from .limits import DocumentTimeout, time_limit
@@ -73,6 +73,7 @@ class Cleaner:
         self.stats = RunStats()
         self._progress = progress
         self._log = log or (lambda message: None)  # the library never prints; the CLI passes stderr
+        self._preparer = Preparer(self.config)
 
     def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
             fingerprint: str = "", checkpoint_every: int = 1000,
@@ -92,8 +93,9 @@ class Cleaner:
         else:
             if work_dir is not None:
                 work_dir.start()
+            store = None if work_dir is None else work_dir.path / "shingles"
             state = Pass1State(fingerprint=fingerprint, stats=RunStats(dedup=cfg.dedup_settings()),
-                               index=DedupIndex(cfg), furniture=FurnitureCounter(cfg))
+                               index=DedupIndex(cfg, store), furniture=FurnitureCounter(cfg))
         stats = self.stats = state.stats
         stats.started = time.perf_counter() - stats.seconds
         if work_dir is not None:
@@ -158,42 +160,26 @@ class Cleaner:
 
     def _index(self, item: Document, stripped: Stripped, state: Pass1State) -> None:
         """Add a stripped document's passages to the dedup index and its lines to the furniture counts."""
-        index, doc_ids = state.index, state.doc_ids
-        doc_index = len(doc_ids)
-        doc_ids.append(item.id)
+        doc_index = len(state.doc_ids)
+        state.doc_ids.append(item.id)
         state.stats.documents += 1
-        lines, candidates, pids = [], [], {}
-        if stripped.title is not None:
-            title_tokens = tokens(stripped.title.kept_text())
-            if title_tokens:
-                index.add(doc_index, stripped.title.line, title_tokens, pinned=True)
-        for b in stripped.blocks:
-            # A tail-only line is left out of dedup: whether it stays
-            # depends on where the document ends, decided at assembly.
-            if not b.kept or b is stripped.title or b.tail_rule is not None:
-                continue
-            kept_text = b.kept_text()
-            toks = tokens(kept_text)
-            sentence = _SENTENCE_END.search(kept_text) is not None
-            # Site furniture is a label, a header, a byline: a sentence that
-            # recurs ("The company declined to comment.") is news prose.
-            lines.append(" ".join(toks))
-            candidates.append(not sentence)
-            if toks:
-                pids[b.index] = index.add(doc_index, b.line, toks, sentence=sentence)
+        passages, blocks, lines, candidates = passage_inputs(stripped)
+        pids = state.index.add(doc_index, self._preparer.prepare(passages))
         state.furniture.add_document(doc_index, lines, candidates)
-        state.pids = pids
+        # The title is passage 0 when there is one; it is no line of the body.
+        state.pids = {b.index: pid for b, pid in zip(blocks, pids) if b is not stripped.title}
 
     def _second_pass(self, state: Pass1State, spool) -> Iterator[Result]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
         site_furniture = state.furniture.furniture()
         furniture_pids = set()
-        for p in index.passages:
-            if FurnitureCounter.key(p.key) in site_furniture:
-                furniture_pids.add(p.pid)
-                index.exclude(p.pid)
+        if site_furniture:
+            for pid, key in enumerate(index.keys):
+                if key in site_furniture and not index.pinned[pid]:
+                    furniture_pids.add(pid)
+                    index.exclude(pid)
         duplicate_of = index.assign()
-        passages = index.passages
+        passages = index
         # Counted here, not during the first pass, so a rerun of this pass counts once.
         stats.written = stats.duplicate_documents = stats.passages = 0
         stats.duplicate_passages = stats.related_items = 0
@@ -328,8 +314,7 @@ class Cleaner:
                 remove(b, b.text, "site_furniture", "corpus_recurrence")
             else:
                 canon, rule = duplicate_of[pids[b.index]]
-                cp = passages[canon]
-                remove(b, b.text, "near_duplicate", rule, (doc_ids[cp.doc], cp.line))
+                remove(b, b.text, "near_duplicate", rule, (doc_ids[passages.doc[canon]], passages.line[canon]))
                 stats.duplicate_passages += 1
 
         dup_doc = None
@@ -355,14 +340,41 @@ class Cleaner:
         for pid in own_pids:
             if pid not in duplicate_of:
                 continue
-            canon = passages[duplicate_of[pid][0]]
-            if canon.doc == passages[pid].doc:
+            canon_doc = passages.doc[duplicate_of[pid][0]]
+            if canon_doc == passages.doc[pid]:
                 return None  # an in-document copy: the canonical is in this very document
-            words_by_doc[canon.doc] = words_by_doc.get(canon.doc, 0) + passages[pid].words
+            words_by_doc[canon_doc] = words_by_doc.get(canon_doc, 0) + passages.words[pid]
         if not words_by_doc:
             return None
         best = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))
         return doc_ids[best[0]]
+
+
+def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[str], list[bool]]:
+    """The passages of a stripped document for dedup (the title first), with their blocks,
+    and the document's kept lines with which of them may be site furniture."""
+    passages, blocks, lines, candidates = [], [], [], []
+    if stripped.title is not None:
+        title_tokens = tokens(stripped.title.kept_text())
+        if title_tokens:
+            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True))
+            blocks.append(stripped.title)
+    for b in stripped.blocks:
+        # A tail-only line is left out of dedup: whether it stays
+        # depends on where the document ends, decided at assembly.
+        if not b.kept or b is stripped.title or b.tail_rule is not None:
+            continue
+        kept_text = b.kept_text()
+        toks = tokens(kept_text)
+        sentence = _SENTENCE_END.search(kept_text) is not None
+        # Site furniture is a label, a header, a byline: a sentence that
+        # recurs ("The company declined to comment.") is news prose.
+        lines.append(" ".join(toks))
+        candidates.append(not sentence)
+        if toks:
+            passages.append(PassageInput(b.line, toks, sentence=sentence))
+            blocks.append(b)
+    return passages, blocks, lines, candidates
 
 
 def clean(records: Iterable, config: Config | None = None) -> Iterator[Result | Reject]:
