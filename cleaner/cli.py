@@ -19,6 +19,7 @@ from . import __version__
 from .config import Config
 from .document import Reject
 from .checkpoint import ResumeError, WorkDir, fingerprint
+from .parallel import default_workers
 from .pipeline import Cleaner
 from .readers import expand, read_inputs
 from .writers import Writer
@@ -112,6 +113,8 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="No run summary on stderr.")
 @click.option("--strict", is_flag=True, help="Stop at the first rejected record, with exit status 1.")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: every core). The output is the same for any number.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o FILE from its last checkpoint.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
@@ -119,7 +122,7 @@ def main() -> None:
 @click.option("--checkpoint-seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Least seconds between two checkpoints.")
 @_config_options
-def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, strict, resume,
+def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, strict, workers, resume,
         checkpoint_every, checkpoint_seconds, config_path, **flags):
     """Clean INPUTS into JSONL (or Parquet).
 
@@ -143,7 +146,8 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
             raise click.UsageError(f"{path}: --explain and --rejects write JSONL")
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(show)
-    cleaner = Cleaner(config, progress=bar, log=lambda message: click.echo(f"cleaner: {message}", err=True))
+    cleaner = Cleaner(config, progress=bar, log=lambda message: click.echo(f"cleaner: {message}", err=True),
+                      workers=workers or default_workers())
     work = WorkDir(output + ".cleaner-work") if output != "-" else None
     if work is not None and resume and not work.exists():
         click.echo(f"cleaner: no checkpoint in {work.path}: starting from the beginning", err=True)

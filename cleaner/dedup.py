@@ -92,12 +92,44 @@ class Preparer:
                 doc_sets.append((i, np.unique(shingle_hashes(th, cfg.doc_shingle_size))))
         if doc.sets:
             doc.bands = band_keys(signatures(doc.sets, self.perms), cfg.bands, cfg.rows)
-        for x in range(len(doc_sets)):
-            for y in range(x + 1, len(doc_sets)):
-                sim = jaccard(doc_sets[x][1], doc_sets[y][1])
-                if sim >= cfg.doc_threshold:
-                    doc.doc_links.append((doc_sets[x][0], doc_sets[y][0], sim))
+        if len(doc_sets) > 1:
+            doc.doc_links = _similar_pairs(doc_sets, cfg.doc_threshold)
         return doc
+
+
+def _similar_pairs(sets: list[tuple[int, np.ndarray]], threshold: float) -> list[tuple[int, int, float]]:
+    """Pairs of sets with Jaccard >= threshold, from one sort of all their members.
+
+    A page's paragraphs share few 3-grams, so counting the shared values at once
+    is much cheaper than intersecting every pair.
+    """
+    labels = np.concatenate([np.full(s.size, k, dtype=np.int64) for k, (_, s) in enumerate(sets)])
+    values = np.concatenate([s for _, s in sets])
+    order = np.lexsort((labels, values))
+    values, labels = values[order], labels[order]
+    same = np.flatnonzero(values[1:] == values[:-1])
+    if same.size == 0:
+        return []
+    n = len(sets)
+    codes = []
+    # A value shared by several sets: every pair of them shares it (runs are short).
+    run_starts = same[np.r_[True, np.diff(same) > 1]]
+    for start in run_starts.tolist():
+        end = start + 1
+        while end < values.size and values[end] == values[start]:
+            end += 1
+        members = labels[start:end]
+        for x in range(members.size):
+            codes.append(members[x] * n + members[x + 1 :])
+    pair_codes, shared = np.unique(np.concatenate(codes), return_counts=True)
+    sizes = np.array([s.size for _, s in sets])
+    out = []
+    for code, inter in zip(pair_codes.tolist(), shared.tolist()):
+        x, y = divmod(code, n)
+        sim = inter / (sizes[x] + sizes[y] - inter)
+        if sim >= threshold:
+            out.append((sets[x][0], sets[y][0], sim))
+    return out
 
 
 class ShingleStore:

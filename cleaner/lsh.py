@@ -52,9 +52,15 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     boundaries = np.flatnonzero(np.diff(flat_keys)) + 1
     starts = np.concatenate(([0], boundaries))
     ends = np.concatenate((boundaries, [flat_keys.size]))
-    multi = (ends - starts) > 1
+    sizes = ends - starts
     pairs = []
-    for start, end in zip(starts[multi], ends[multi]):
+    # Most shared keys join two passages: take those pairs in one step.
+    two = starts[sizes == 2]
+    if two.size:
+        a, b = flat_ids[two], flat_ids[two + 1]
+        keep = a != b
+        pairs.append(np.column_stack((np.minimum(a, b)[keep], np.maximum(a, b)[keep])))
+    for start, end in zip(starts[sizes > 2], ends[sizes > 2]):
         members = np.unique(flat_ids[start:end])
         if members.size < 2:
             continue

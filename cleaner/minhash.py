@@ -45,13 +45,13 @@ class TokenHasher:
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        out = np.empty(len(tokens), dtype=np.uint64)
-        for i, tok in enumerate(tokens):
-            h = cache.get(tok)
-            if h is None:
-                h = cache[tok] = token_hash(tok)
-            out[i] = h
-        return out
+        values = list(map(cache.get, tokens))
+        if None in values:
+            for i, h in enumerate(values):
+                if h is None:
+                    tok = tokens[i]
+                    values[i] = cache[tok] = token_hash(tok)
+        return np.array(values, dtype=np.uint64)
 
 
 def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:

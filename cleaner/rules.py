@@ -357,10 +357,13 @@ _TIME_TOKEN_RE = re.compile(r"a\.m|p\.m|\d+|[^\W\d_]+(?:['’][^\W\d_]+)?", re.U
 
 
 TAIL_ONLY = frozenset(r.name for r in RULES if r.tail_only)
+_MAX_RULE_WORDS = max(max(r.max_words for r in RULES), 16)
 
 
 def match_line(text: str, words: int) -> tuple[str, str] | None:
     """The (category, rule) of a furniture line, or None for a line that is not one on its own."""
+    if words > _MAX_RULE_WORDS:
+        return None  # a paragraph: longer than any furniture line a rule allows
     key = line_key(text)
     if not key:
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .text import word_count
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     index: int
     line: int  # 1-based line number in the document text

@@ -19,6 +19,7 @@ class RunStats:
     duplicate_passages: int = 0
     related_items: int = 0
     bytes_in: int = 0
+    workers: int = 1
     removed: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)
     skips: Counter = field(default_factory=Counter)
@@ -44,6 +45,7 @@ class RunStats:
             "rejects": dict(sorted(self.rejects.items())),
             "dedup": self.dedup,
             "seconds": round(self.seconds, 3),
+            "workers": self.workers,
             "bytes_in": self.bytes_in,
         }
 
@@ -63,6 +65,7 @@ class RunStats:
             lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skips.items())))
         lines.append("dedup: " + ", ".join(f"{k}={v}" for k, v in self.dedup.items()))
         lines.append(
-            f"time {self.seconds:.2f}s: {self.documents / secs:.1f} docs/s, {self.bytes_in / secs / 1e6:.2f} MB/s"
+            f"time {self.seconds:.2f}s with {self.workers} worker{'s' if self.workers > 1 else ''}: "
+            f"{self.documents / secs:.1f} docs/s, {self.bytes_in / secs / 1e6:.2f} MB/s"
         )
         return "\n".join(lines)

@@ -98,7 +98,7 @@ def _judge(blocks: list[Block]) -> None:
     """Apply the line rules to each block's text (what is left of it after cuts)."""
     for b in blocks:
         text = b.kept_text()
-        words = word_count(text)
+        words = word_count(text) if b.cuts else b.words
         m = match_line(text, words) if words else None
         if words == 0:
             # No letter or digit: a rule, a stray symbol or a control character.
@@ -222,7 +222,8 @@ def _title(blocks: list[Block], repeat_min_words: int) -> Block | None:
     if len(key.split()) < repeat_min_words:
         return first
     for b in blocks[first.index + 1 :]:
-        if b.kept and normalized(b.kept_text()) == key:
+        # A repeat has about as many words: only those are worth normalising.
+        if b.kept and abs(b.words - first.words) <= 3 and normalized(b.kept_text()) == key:
             b.verdict = ("near_duplicate", "title_repeat")
     return first
 

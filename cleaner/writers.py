@@ -21,7 +21,10 @@ _LINE_BREAKING = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029"
 
 
 def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")).translate(_LINE_BREAKING)
+    line = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+    if "\x85" in line or "\u2028" in line or "\u2029" in line:
+        line = line.translate(_LINE_BREAKING)
+    return line
 
 
 class Writer:
