@@ -34,7 +34,7 @@ import xxhash
 
 from .config import Config
 from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs
-from .minhash import TokenHasher, containment, jaccard, permutations, shingle_hashes, signatures
+from .minhash import TokenHasher, containment, jaccard, permutations, shingle_hashes_many, signatures
 
 
 def key_hash(normalized: str) -> int:
@@ -79,17 +79,23 @@ class Preparer:
         doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
                           pinned=[p.pinned for p in passages],
                           keys=[key_hash(" ".join(p.tokens)) for p in passages])
-        token_hashes = [self.hasher(p.tokens) for p in passages]
-        doc_sets = []
-        for i, (p, th) in enumerate(zip(passages, token_hashes)):
+        if not passages:
+            return doc
+        token_hashes = self.hasher.many([p.tokens for p in passages])
+        in_doc = []
+        for i, p in enumerate(passages):
             n = len(p.tokens)
             if n >= cfg.minhash_min_words:
                 doc.minhash.append(i)
-                doc.sets.append(shingle_hashes(th, cfg.shingle_size))
             elif n >= cfg.exact_min_words and not p.sentence:
                 doc.exact.append(i)
             if cfg.doc_min_words <= n <= cfg.doc_max_words and not p.pinned:
-                doc_sets.append((i, np.unique(shingle_hashes(th, cfg.doc_shingle_size))))
+                in_doc.append(i)
+        doc.sets = shingle_hashes_many([token_hashes[i] for i in doc.minhash], cfg.shingle_size)
+        doc_sets = []
+        if len(in_doc) > 1:
+            grams = shingle_hashes_many([token_hashes[i] for i in in_doc], cfg.doc_shingle_size)
+            doc_sets = [(i, np.unique(g)) for i, g in zip(in_doc, grams)]
         if doc.sets:
             doc.bands = band_keys(signatures(doc.sets, self.perms), cfg.bands, cfg.rows)
         if len(doc_sets) > 1:

@@ -41,6 +41,12 @@ class TokenHasher:
     def __init__(self) -> None:
         self._cache: dict[str, int] = {}
 
+    def many(self, passages: list[list[str]]) -> list[np.ndarray]:
+        """The hashes of several passages' tokens, looked up in one go."""
+        flat = self([tok for toks in passages for tok in toks])
+        bounds = np.cumsum([len(toks) for toks in passages])[:-1]
+        return np.split(flat, bounds)
+
     def __call__(self, tokens: list[str]) -> np.ndarray:
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
@@ -74,6 +80,27 @@ def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:
         acc *= _M2
         acc ^= acc >> _S33
     return (acc & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def shingle_hashes_many(token_hashes: list[np.ndarray], size: int) -> list[np.ndarray]:
+    """``shingle_hashes`` of many passages in one pass over their concatenated tokens.
+
+    The windows that straddle two passages are computed and dropped; a passage
+    shorter than ``size`` gets its single all-words shingle from ``shingle_hashes``.
+    """
+    lengths = np.array([t.size for t in token_hashes], dtype=np.int64)
+    if lengths.size == 0:
+        return []
+    flat = np.concatenate(token_hashes) if lengths.sum() else np.empty(0, dtype=np.uint64)
+    windows = shingle_hashes(flat, size) if flat.size >= size else np.empty(0, dtype=np.uint32)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    out = []
+    for t, start, n in zip(token_hashes, starts.tolist(), lengths.tolist()):
+        if n >= size:
+            out.append(windows[start : start + n - size + 1])
+        else:
+            out.append(shingle_hashes(t, size))
+    return out
 
 
 def shingle_hash32(shingle: bytes) -> int:
