@@ -23,6 +23,7 @@ run; ``DedupIndex.add`` only appends its arrays, in input order.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 from array import array
@@ -86,12 +87,12 @@ class Preparer:
         for i, p in enumerate(passages):
             n = len(p.tokens)
             if n >= cfg.minhash_min_words:
-                doc.minhash.append(i)
+                doc.minhash.append(i)  # shingle sets stored sorted and unique, ready for the checks
             elif n >= cfg.exact_min_words and not p.sentence:
                 doc.exact.append(i)
             if cfg.doc_min_words <= n <= cfg.doc_max_words and not p.pinned:
                 in_doc.append(i)
-        doc.sets = shingle_hashes_many([token_hashes[i] for i in doc.minhash], cfg.shingle_size)
+        doc.sets = [np.unique(s) for s in shingle_hashes_many([token_hashes[i] for i in doc.minhash], cfg.shingle_size)]
         doc_sets = []
         if len(in_doc) > 1:
             grams = shingle_hashes_many([token_hashes[i] for i in in_doc], cfg.doc_shingle_size)
@@ -153,14 +154,22 @@ class ShingleStore:
         return len(self.offsets) - 2
 
     def get(self, row: int) -> np.ndarray:
+        """The sorted unique shingle hashes of ``row`` (paged in from the file, not held in memory)."""
         if self._map is None:
             self._fh.flush()
             size = self.offsets[-1]
-            self._map = np.memmap(self._fh, dtype=np.uint32, mode="r", shape=(size,)) if size else np.empty(0, np.uint32)
-        return np.unique(self._map[self.offsets[row] : self.offsets[row + 1]])
+            if size:
+                self._mmap = mmap.mmap(self._fh.fileno(), size * 4, access=mmap.ACCESS_READ)
+                self._map = np.frombuffer(self._mmap, dtype=np.uint32)
+            else:
+                self._map = np.empty(0, np.uint32)
+        return self._map[self.offsets[row] : self.offsets[row + 1]]
 
     def close(self) -> None:
         self._map = None
+        if getattr(self, "_mmap", None) is not None:
+            self._mmap.close()
+            self._mmap = None
         self._fh.close()
 
     def __getstate__(self):

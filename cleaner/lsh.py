@@ -41,34 +41,34 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     ``keys`` is (n, bands); ``ids`` the n passage ids; ``rank[k]`` the order in
     which dedup considers ``ids[k]`` (the leaders of a big bucket are the lowest
     ranks). The result is sorted, so it does not depend on the order of input.
+    Buckets of one size are paired in one step; a passage has one key per band
+    and the band is mixed into the key, so no bucket holds a passage twice.
     """
-    rank_of = dict(zip(ids.tolist(), rank.tolist()))
     if keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
+    bands = keys.shape[1]
     flat_keys = keys.reshape(-1)
-    flat_ids = np.repeat(ids.astype(np.int64), keys.shape[1])
-    order = np.lexsort((flat_ids, flat_keys))
+    flat_ids = np.repeat(ids.astype(np.int64), bands)
+    flat_rank = np.repeat(rank.astype(np.int64), bands)
+    # Within a bucket, members in dedup order: the leaders first.
+    order = np.lexsort((flat_ids, flat_rank, flat_keys))
     flat_keys, flat_ids = flat_keys[order], flat_ids[order]
     boundaries = np.flatnonzero(np.diff(flat_keys)) + 1
     starts = np.concatenate(([0], boundaries))
-    ends = np.concatenate((boundaries, [flat_keys.size]))
-    sizes = ends - starts
-    pairs = []
-    # Most shared keys join two passages: take those pairs in one step.
-    two = starts[sizes == 2]
-    if two.size:
-        a, b = flat_ids[two], flat_ids[two + 1]
-        keep = a != b
-        pairs.append(np.column_stack((np.minimum(a, b)[keep], np.maximum(a, b)[keep])))
-    for start, end in zip(starts[sizes > 2], ends[sizes > 2]):
-        members = np.unique(flat_ids[start:end])
-        if members.size < 2:
-            continue
-        members = np.array(sorted(members.tolist(), key=rank_of.__getitem__), dtype=np.int64)
-        for k, leader in enumerate(members[:BUCKET_LINK_CAP]):
-            others = members[k + 1 :]
-            if others.size:
-                pairs.append(np.column_stack((np.minimum(leader, others), np.maximum(leader, others))))
-    if not pairs:
+    sizes = np.diff(np.concatenate((starts, [flat_keys.size])))
+    firsts, seconds = [], []
+    for size in np.unique(sizes[sizes > 1]).tolist():
+        group_starts = starts[sizes == size]
+        if size <= BUCKET_LINK_CAP:
+            x, y = np.triu_indices(size, 1)
+        else:
+            x, y = np.nonzero(np.triu(np.ones((size, size), dtype=bool), 1) & (np.arange(size) < BUCKET_LINK_CAP)[:, None])
+        firsts.append(flat_ids[(group_starts[:, None] + x[None, :]).reshape(-1)])
+        seconds.append(flat_ids[(group_starts[:, None] + y[None, :]).reshape(-1)])
+    if not firsts:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(pairs), axis=0)
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    span = int(hi.max()) + 1
+    codes = np.unique(lo * span + hi)  # one code per pair: unique across bands, and sorted
+    return np.column_stack((codes // span, codes % span))

@@ -83,7 +83,9 @@ class Cleaner:
         with spool, WorkerPool(self.workers, DocumentWork, (cfg,)) as pool:
             yield from state.rejects
             if not state.done:
+                t0 = time.perf_counter()
                 yield from self._first_pass(pool, records, state, spool, work_dir, checkpoint_every, checkpoint_seconds)
+                stats.phases["first_pass"] = time.perf_counter() - t0
             yield from self._second_pass(pool, state, spool)
         stats.seconds = time.perf_counter() - stats.started
         state.index.store.close()
@@ -143,6 +145,7 @@ class Cleaner:
 
     def _second_pass(self, pool: WorkerPool, state: Pass1State, spool) -> Iterator[Result]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
+        t0 = time.perf_counter()
         site_furniture = state.furniture.furniture()
         furniture_pids = set()
         if site_furniture:
@@ -151,6 +154,8 @@ class Cleaner:
                     furniture_pids.add(pid)
                     index.exclude(pid)
         duplicate_of = index.assign()
+        stats.phases["dedup"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         # Counted here, not during the first pass, so a rerun of this pass counts once.
         stats.written = stats.duplicate_documents = stats.passages = 0
         stats.duplicate_passages = stats.related_items = 0
@@ -186,6 +191,7 @@ class Cleaner:
             if self._progress:
                 self._progress("assemble", 1)
             yield result
+        stats.phases["second_pass"] = time.perf_counter() - t0
 
 
 def _duplicate_target(own_pids: list[int], duplicate_of: dict, index: DedupIndex, doc_ids: list[str]) -> str | None:

@@ -20,6 +20,7 @@ class RunStats:
     related_items: int = 0
     bytes_in: int = 0
     workers: int = 1
+    phases: dict = field(default_factory=dict)  # seconds spent in each stage of the run
     removed: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)
     skips: Counter = field(default_factory=Counter)
@@ -46,6 +47,7 @@ class RunStats:
             "dedup": self.dedup,
             "seconds": round(self.seconds, 3),
             "workers": self.workers,
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "bytes_in": self.bytes_in,
         }
 
