@@ -46,25 +46,24 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     """
     if keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
-    bands = keys.shape[1]
-    flat_keys = keys.reshape(-1)
-    flat_ids = np.repeat(ids.astype(np.int64), bands)
-    flat_rank = np.repeat(rank.astype(np.int64), bands)
-    # Within a bucket, members in dedup order: the leaders first.
-    order = np.lexsort((flat_ids, flat_rank, flat_keys))
-    flat_keys, flat_ids = flat_keys[order], flat_ids[order]
-    boundaries = np.flatnonzero(np.diff(flat_keys)) + 1
-    starts = np.concatenate(([0], boundaries))
-    sizes = np.diff(np.concatenate((starts, [flat_keys.size])))
+    # Passages in dedup order, so that a stable sort by key keeps the leaders first in a bucket.
+    by_rank = np.argsort(rank, kind="stable")
+    keys, ids = keys[by_rank], ids[by_rank].astype(np.int64)
     firsts, seconds = [], []
-    for size in np.unique(sizes[sizes > 1]).tolist():
-        group_starts = starts[sizes == size]
-        if size <= BUCKET_LINK_CAP:
-            x, y = np.triu_indices(size, 1)
-        else:
-            x, y = np.nonzero(np.triu(np.ones((size, size), dtype=bool), 1) & (np.arange(size) < BUCKET_LINK_CAP)[:, None])
-        firsts.append(flat_ids[(group_starts[:, None] + x[None, :]).reshape(-1)])
-        seconds.append(flat_ids[(group_starts[:, None] + y[None, :]).reshape(-1)])
+    for band in range(keys.shape[1]):  # one band at a time: memory of one column, not of all
+        order = np.argsort(keys[:, band], kind="stable")
+        band_keys_sorted, band_ids = keys[order, band], ids[order]
+        starts = np.flatnonzero(np.r_[True, band_keys_sorted[1:] != band_keys_sorted[:-1]])
+        sizes = np.diff(np.r_[starts, band_keys_sorted.size])
+        for size in np.unique(sizes[sizes > 1]).tolist():
+            group_starts = starts[sizes == size]
+            if size <= BUCKET_LINK_CAP:
+                x, y = np.triu_indices(size, 1)
+            else:
+                x, y = np.nonzero(np.triu(np.ones((size, size), dtype=bool), 1)
+                                  & (np.arange(size) < BUCKET_LINK_CAP)[:, None])
+            firsts.append(band_ids[(group_starts[:, None] + x[None, :]).reshape(-1)])
+            seconds.append(band_ids[(group_starts[:, None] + y[None, :]).reshape(-1)])
     if not firsts:
         return np.empty((0, 2), dtype=np.int64)
     a, b = np.concatenate(firsts), np.concatenate(seconds)
