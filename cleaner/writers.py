@@ -24,6 +24,12 @@ def dumps(obj) -> str:
     line = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
     if "\x85" in line or "\u2028" in line or "\u2029" in line:
         line = line.translate(_LINE_BREAKING)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate from a JSON escape ("\ud800") cannot be UTF-8:
+        # escape that record instead, as the input had it.
+        line = json.dumps(obj, ensure_ascii=True, separators=(", ", ": "))
     return line
 
 
@@ -56,14 +62,7 @@ class Writer:
             if len(self._rows) >= 2048:
                 self._flush_parquet()
         else:
-            line = dumps(record)
-            try:
-                line.encode("utf-8")
-            except UnicodeEncodeError:
-                # A lone surrogate from a JSON escape ("\ud800") cannot be UTF-8:
-                # escape that record instead, as the input had it.
-                line = json.dumps(record, ensure_ascii=True, separators=(", ", ": "))
-            self._text.write(line + "\n")
+            self._text.write(dumps(record) + "\n")
 
     def write_text(self, text: str) -> None:
         self._text.write(text)
