@@ -197,7 +197,7 @@ class DedupIndex:
         self.keys = array("Q")
         self._band_chunks: list[np.ndarray] = []
         self._band_pids: list[np.ndarray] = []
-        self._set_row: dict[int, int] = {}
+        self._row_of = array("q")  # per passage: its row in the shingle store, or -1
         self._exact = array("l")
         self._doc_links: list[tuple[int, int, float]] = []
         self._excluded: set[int] = set()
@@ -215,8 +215,9 @@ class DedupIndex:
         self.words.extend(prepared.words)
         self.pinned.extend(int(p) for p in prepared.pinned)
         self.keys.extend(prepared.keys)
+        self._row_of.extend([-1] * n)
         for local, values in zip(prepared.minhash, prepared.sets):
-            self._set_row[base + local] = self.store.append(values)
+            self._row_of[base + local] = self.store.append(values)
         if prepared.minhash:
             self._band_chunks.append(prepared.bands)
             self._band_pids.append(np.asarray(prepared.minhash, dtype=np.int64) + base)
@@ -229,11 +230,11 @@ class DedupIndex:
         self._excluded.add(pid)
 
     def index_bytes(self) -> int:
-        """Memory the index holds for its passages (arrays, band keys, row map), without the shingle file."""
-        arrays = sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.keys, self._exact))
+        """Memory the index holds for its passages (arrays, band keys, store offsets), without the shingle file."""
+        arrays = sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.keys,
+                                                   self._exact, self._row_of, self.store.offsets))
         bands = sum(c.nbytes for c in self._band_chunks) + sum(c.nbytes for c in self._band_pids)
-        rows = 8 * len(self.store.offsets) + 100 * len(self._set_row)  # a dict entry with two ints, measured
-        return arrays + bands + rows
+        return arrays + bands
 
     def _order(self) -> np.ndarray:
         """The order in which passages claim canonical slots: titles, then longest first, then first seen."""
@@ -263,7 +264,7 @@ class DedupIndex:
             for i, j in pairs.tolist():
                 if i in self._excluded or j in self._excluded:
                     continue
-                a, b = self.store.get(self._set_row[i]), self.store.get(self._set_row[j])
+                a, b = self.store.get(self._row_of[i]), self.store.get(self._row_of[j])
                 sim = jaccard(a, b)
                 if sim >= cfg.threshold:
                     link(i, j, sim, "minhash")

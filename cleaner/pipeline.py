@@ -146,6 +146,7 @@ class Cleaner:
     def _second_pass(self, pool: WorkerPool, state: Pass1State, spool) -> Iterator[Result]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
         t0 = time.perf_counter()
+        stats.index_bytes, stats.index_passages = index.index_bytes(), len(index)
         site_furniture = state.furniture.furniture()
         furniture_pids = set()
         if site_furniture:

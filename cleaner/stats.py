@@ -20,6 +20,8 @@ class RunStats:
     related_items: int = 0
     bytes_in: int = 0
     workers: int = 1
+    index_bytes: int = 0  # memory of the dedup index at the end of the first pass
+    index_passages: int = 0  # passages in it (titles included)
     phases: dict = field(default_factory=dict)  # seconds spent in each stage of the run
     removed: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)
@@ -47,6 +49,9 @@ class RunStats:
             "dedup": self.dedup,
             "seconds": round(self.seconds, 3),
             "workers": self.workers,
+            "index_bytes": self.index_bytes,
+            "index_passages": self.index_passages,
+            "index_bytes_per_passage": round(self.index_bytes / self.index_passages, 1) if self.index_passages else None,
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "bytes_in": self.bytes_in,
         }
