@@ -35,7 +35,8 @@ import xxhash
 
 from .config import Config
 from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs
-from .minhash import TokenHasher, containment, jaccard, permutations, shingle_hashes_many, signatures
+from . import kernels
+from .minhash import containment, jaccard, permutations
 
 
 def key_hash(normalized: str) -> int:
@@ -68,11 +69,10 @@ class PreparedDoc:
 
 
 class Preparer:
-    """Per-process state for ``prepare``: the token-hash memo and the permutations."""
+    """Per-process state for ``prepare``: the settings and the permutations."""
 
     def __init__(self, config: Config):
         self.config = config
-        self.hasher = TokenHasher()
         self.perms = permutations(config.num_perm, config.seed)
 
     def prepare(self, passages: list[PassageInput]) -> PreparedDoc:
@@ -82,7 +82,7 @@ class Preparer:
                           keys=[key_hash(" ".join(p.tokens)) for p in passages])
         if not passages:
             return doc
-        token_hashes = self.hasher.many([p.tokens for p in passages])
+        tok, offsets = kernels.token_hashes(kernels.encode_passages([p.tokens for p in passages]), len(passages))
         in_doc = []
         for i, p in enumerate(passages):
             n = len(p.tokens)
@@ -92,13 +92,15 @@ class Preparer:
                 doc.exact.append(i)
             if cfg.doc_min_words <= n <= cfg.doc_max_words and not p.pinned:
                 in_doc.append(i)
-        doc.sets = [np.unique(s) for s in shingle_hashes_many([token_hashes[i] for i in doc.minhash], cfg.shingle_size)]
+        if doc.minhash:
+            values, voff = kernels.shingle_sets(tok, offsets, cfg.shingle_size)
+            doc.sets = [values[voff[i] : voff[i + 1]] for i in doc.minhash]
+            sig = kernels.signatures(values, voff, *self.perms)[doc.minhash]
+            doc.bands = band_keys(sig, cfg.bands, cfg.rows)
         doc_sets = []
         if len(in_doc) > 1:
-            grams = shingle_hashes_many([token_hashes[i] for i in in_doc], cfg.doc_shingle_size)
-            doc_sets = [(i, np.unique(g)) for i, g in zip(in_doc, grams)]
-        if doc.sets:
-            doc.bands = band_keys(signatures(doc.sets, self.perms), cfg.bands, cfg.rows)
+            grams, goff = kernels.shingle_sets(tok, offsets, cfg.doc_shingle_size)
+            doc_sets = [(i, grams[goff[i] : goff[i + 1]]) for i in in_doc]
         if len(doc_sets) > 1:
             doc.doc_links = _similar_pairs(doc_sets, cfg.doc_threshold)
         return doc

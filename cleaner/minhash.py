@@ -13,7 +13,6 @@ import hashlib
 import struct
 
 import numpy as np
-import xxhash
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 8192
@@ -28,11 +27,16 @@ _MASK64 = (1 << 64) - 1
 # function's memo, so its contents never change a result, only the speed.
 _CACHE_LIMIT = 1_000_000
 
-SHINGLE_HASH_NAME = "xxh3_64 per token, FNV-1a over the n-gram, fmix64, low 32 bits"
+SHINGLE_HASH_NAME = "FNV-1a 64 per token, FNV-1a over the n-gram, fmix64, low 32 bits"
 
 
 def token_hash(token: str) -> int:
-    return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
+    """FNV-1a 64 of the token's UTF-8 bytes: simple enough to compute identically in the
+    compiled kernel (``kernels.token_hashes``), here, and inside a datasketch hashfunc."""
+    h = 0xCBF29CE484222325
+    for byte in token.encode("utf-8", "surrogatepass"):
+        h = ((h ^ byte) * 0x100000001B3) & _MASK64
+    return h
 
 
 class TokenHasher:

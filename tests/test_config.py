@@ -26,6 +26,6 @@ def test_invalid_values_name_the_setting(kwargs, message):
 def test_defaults_and_dedup_settings_record():
     cfg = Config()
     settings = cfg.dedup_settings()
-    assert settings["scheme"] == "affine32" and settings["hash"].startswith("xxh3_64 per token")
+    assert settings["scheme"] == "affine32" and settings["hash"].startswith("FNV-1a 64 per token")
     assert (settings["bands"], settings["rows"], settings["num_perm"]) == (32, 4, 128)
     assert settings["datasketch"].startswith("2.")

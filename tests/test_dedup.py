@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Cleaner, Config, Document
+from cleaner import kernels
 from cleaner.minhash import TokenHasher, permutations, shingle_hash32, shingle_hashes, shingles, signatures
 from cleaner.text import tokens
 from conftest import GOLDEN
@@ -36,16 +37,22 @@ word = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Z
     size=st.integers(min_value=1, max_value=6),
 )
 def test_signatures_are_datasketch_bit_for_bit(passages, num_perm, seed, size):
-    """Ours, in bulk, against datasketch's MinHash fed the same shingles with the same hash function."""
+    """The compiled kernels and the numpy path, against datasketch's MinHash fed the same
+    shingles with the same hash function, scheme, seed and permutations."""
+    perms = permutations(num_perm, seed)
+    tok, offsets = kernels.token_hashes(kernels.encode_passages(passages), len(passages))
+    values, voff = kernels.shingle_sets(tok, offsets, size)
+    compiled = kernels.signatures(values, voff, *perms)
     hasher = TokenHasher()
-    ours = signatures([shingle_hashes(hasher(words), size) for words in passages], permutations(num_perm, seed))
-    for words, row in zip(passages, ours):
+    numpy_path = signatures([shingle_hashes(hasher(words), size) for words in passages], perms)
+    for p, words in enumerate(passages):
         items = shingles(words, size)
-        assert [shingle_hash32(s) for s in items] == shingle_hashes(hasher(words), size).tolist()
+        assert values[voff[p] : voff[p + 1]].tolist() == sorted({shingle_hash32(s) for s in items})
         reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash32)
         reference.update_batch(items)
-        assert row.dtype == reference.hashvalues.dtype
-        assert np.array_equal(row, reference.hashvalues)
+        assert compiled[p].dtype == reference.hashvalues.dtype
+        assert np.array_equal(compiled[p], reference.hashvalues)
+        assert np.array_equal(numpy_path[p], reference.hashvalues)
 
 
 def test_distinct_paragraphs_are_not_merged():

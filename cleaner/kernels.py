@@ -1,0 +1,130 @@
+"""Compiled kernels (numba) for the hot path: token hashes, n-gram hashes, signatures, sets.
+
+Each kernel computes exactly what the numpy and pure-Python reference functions
+in ``minhash.py`` compute (tests/test_dedup.py checks them against each other
+and against datasketch); they exist because tokens to signatures is the hot path
+of a run, and a fused loop avoids the num_perm x n matrices numpy needs.
+
+Passages travel as one UTF-8 buffer: tokens separated by a space, passages by a
+newline (a token holds neither), so one ``str.encode`` call feeds a whole batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True)
+def token_hashes(buf: np.ndarray, n_passages: int):
+    """FNV-1a 64 of each token's bytes; returns (hashes, token offsets per passage)."""
+    hashes = np.empty(buf.size // 2 + 1, dtype=np.uint64)
+    offsets = np.zeros(n_passages + 1, dtype=np.int64)
+    n = 0
+    p = 0
+    h = _FNV_OFFSET
+    in_token = False
+    for i in range(buf.size):
+        c = buf[i]
+        if c == 32 or c == 10:  # space ends a token, newline a passage
+            if in_token:
+                hashes[n] = h
+                n += 1
+                in_token = False
+            if c == 10:
+                p += 1
+                offsets[p] = n
+        else:
+            if not in_token:
+                h = _FNV_OFFSET
+                in_token = True
+            h = (h ^ np.uint64(c)) * _FNV_PRIME
+    if in_token:
+        hashes[n] = h
+        n += 1
+    p += 1
+    offsets[p] = n
+    return hashes[:n], offsets
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fmix64(h):
+    h ^= h >> np.uint64(33)
+    h *= _M1
+    h ^= h >> np.uint64(33)
+    h *= _M2
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def shingle_sets(tok: np.ndarray, offsets: np.ndarray, size: int):
+    """Sorted unique 32-bit n-gram hashes per passage: (flat values, offsets)."""
+    n_pass = offsets.size - 1
+    total = 0
+    for p in range(n_pass):
+        n = offsets[p + 1] - offsets[p]
+        total += max(n - size + 1, 1) if n > 0 else 0
+    out = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(n_pass + 1, dtype=np.int64)
+    w = 0
+    for p in range(n_pass):
+        start, n = offsets[p], offsets[p + 1] - offsets[p]
+        begin = w
+        if n > 0:
+            width = min(size, n)
+            for s in range(n - width + 1):
+                acc = _FNV_OFFSET
+                for j in range(width):
+                    acc = (acc ^ tok[start + s + j]) * _FNV_PRIME
+                out[w] = np.uint32(_fmix64(acc) & _LOW32)
+                w += 1
+            seg = np.sort(out[begin:w])
+            # Deduplicate in place.
+            k = 0
+            for i in range(seg.size):
+                if i == 0 or seg[i] != seg[i - 1]:
+                    out[begin + k] = seg[i]
+                    k += 1
+            w = begin + k
+        out_off[p + 1] = w
+    return out[:w], out_off
+
+
+@njit(cache=True, nogil=True)
+def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """MinHash (affine32, datasketch's scheme) of each segment of ``values``: (n, num_perm) uint32."""
+    n_pass = offsets.size - 1
+    k = a.size
+    out = np.full((n_pass, k), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    # numba widens uint32 products to 64 bits: every step is masked back to 32,
+    # which is the wraparound numpy's uint32 arithmetic (and datasketch) has.
+    mask = np.uint64(0xFFFFFFFF)
+    a64 = a.astype(np.uint64)
+    b64 = b.astype(np.uint64)
+    for p in range(n_pass):
+        row = out[p]
+        for i in range(offsets[p], offsets[p + 1]):
+            h = np.uint64(values[i])
+            h ^= h >> np.uint64(16)
+            h = (h * np.uint64(0x85EBCA6B)) & mask
+            h ^= h >> np.uint64(13)
+            h = (h * np.uint64(0xC2B2AE35)) & mask
+            h ^= h >> np.uint64(16)
+            for j in range(k):
+                v = np.uint32((a64[j] * h + b64[j]) & mask)
+                if v < row[j]:
+                    row[j] = v
+    return out
+
+
+def encode_passages(passages: list[list[str]]) -> np.ndarray:
+    """The batch buffer: tokens joined by spaces, passages by newlines, UTF-8."""
+    text = "\n".join(" ".join(tokens) for tokens in passages)
+    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
