@@ -49,6 +49,7 @@ class Cleaner:
         self.workers = max(1, workers)
         self._progress = progress
         self._log = log or (lambda message: None)  # the library never prints; the CLI passes stderr
+        self._assembler = DocumentWork(self.config)
 
     def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
             fingerprint: str = "", checkpoint_every: int = 1000,
@@ -179,7 +180,9 @@ class Cleaner:
                     target = _duplicate_target(own, duplicate_of, index, doc_ids)
                 yield (AssemblyJob(blob, pids, fates, target),)
 
-        for result, counts in pool.map("assemble", jobs()):
+        # Assembly is light next to the first pass: shipping each document to a worker
+        # and its result back cost more than it saved (measured), so it runs here.
+        for result, counts in map(self._assembler.assemble, (job for (job,) in jobs())):
             for key, value in counts.items():
                 if key.startswith("removed:"):
                     stats.removed[key[8:]] += value
