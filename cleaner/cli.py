@@ -225,6 +225,38 @@ def write_run_metadata(path: str, stats, config: Config, inputs: list[str]) -> N
     w.commit()
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--workers", "worker_counts", default=None,
+              help="Comma-separated worker counts to compare (default: 1 and every core).")
+@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True, help="Runs per setting; the median is shown.")
+@click.option("--json", "json_path", default=None, help="Also write the measurements to this JSON file.")
+def bench(inputs, worker_counts, repeats, json_path):
+    """Time `cleaner run` on your own archive: speed, memory, index size, duplicate rate.
+
+    Each run is a separate process, so its peak memory is its own. No truth is
+    needed: the duplicate rate is what the run found.
+    """
+    from .bench import median_run
+
+    counts = [int(x) for x in worker_counts.split(",")] if worker_counts else sorted({1, default_workers()})
+    rows = []
+    for w in counts:
+        r = median_run(list(inputs), w, repeats)
+        rows.append(r)
+        dup_docs = r["duplicate_documents"] / max(1, r["documents"])
+        dup_pass = r["duplicate_passages"] / max(1, r["passages"])
+        click.echo(f"workers {w}: {r['seconds']} s, {r['docs_per_s']} docs/s, {r['mb_per_s']} MB/s, "
+                   f"peak RSS {r['peak_rss_mb']} MB, index {r['index_bytes_per_passage']} B/passage, "
+                   f"duplicates {dup_docs:.1%} of documents, {dup_pass:.1%} of passages")
+    if len(rows) > 1:
+        click.echo(f"speedup {rows[-1]['workers']} workers vs {rows[0]['workers']}: "
+                   f"{rows[0]['seconds'] / rows[-1]['seconds']:.2f}x")
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=2)
+
+
 @main.command("config")
 @_config_options
 def show_config(config_path, **flags):

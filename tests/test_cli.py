@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 
-from conftest import GOLDEN, read_jsonl
+import sys
+
+from conftest import GOLDEN, ROOT, read_jsonl
 
 CONTRACT_KEYS = ["id", "title", "body", "related", "duplicate_of", "metadata"]
 
@@ -130,3 +132,29 @@ def test_progress_goes_to_stderr_only(cli):
 def test_config_command_prints_settings(cli):
     settings = json.loads(cli("config").stdout)
     assert settings["bands"] == 32 and settings["threshold"] == 0.5
+
+
+def test_output_is_identical_whatever_the_number_of_workers(tmp_path, cli):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from archive import build
+    finally:
+        sys.path.pop(0)
+    archive = tmp_path / "archive.jsonl"
+    build(600, archive)
+    outputs = []
+    for workers in ("1", "2", "3"):
+        out = tmp_path / f"out{workers}.jsonl"
+        explain = tmp_path / f"explain{workers}.jsonl"
+        assert cli("run", archive, GOLDEN / "input", "-o", out, "--explain", explain, "-q", "--workers", workers).exit_code == 0
+        outputs.append((out.read_bytes(), explain.read_bytes()))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert b'"duplicate_of": "d' in outputs[0][0]  # the planted copies were found
+
+
+def test_bench_command_measures_a_run(tmp_path, cli):
+    result = cli("bench", GOLDEN / "input", "--workers", "1", "--json", tmp_path / "b.json")
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads((tmp_path / "b.json").read_text())
+    assert row["workers"] == 1 and row["documents"] == 5 and row["peak_rss_mb"] > 0
+    assert "docs/s" in result.stdout
