@@ -1,16 +1,15 @@
-"""Shingles and MinHash signatures, bit-for-bit datasketch's ``affine32`` scheme.
+"""Shingles and MinHash signatures: the reference definitions, in numpy and plain Python.
 
-datasketch hashes each shingle with ``sha1_hash32``, pre-mixes it with the
-MurmurHash3 finalizer and applies ``a*h + b mod 2**32`` per permutation. Doing the
-same over a whole passage's hashes at once in numpy gives the values that
-``datasketch.MinHash(num_perm, seed).update_batch(shingles)`` gives, without a
-Python call per shingle and permutation (tests/test_dedup.py compares them).
+A shingle's 32-bit hash is built from its tokens (``shingle_hash32``); datasketch
+pre-mixes each hash with the MurmurHash3 finalizer and applies ``a*h + b mod
+2**32`` per permutation (its ``affine32`` scheme). ``signatures`` does the same
+for many passages at once, so ``datasketch.MinHash(num_perm, seed,
+hashfunc=shingle_hash32).update_batch(shingles)`` and these functions agree bit
+for bit. The run itself uses the compiled kernels in ``kernels.py``, which
+compute the same values; tests/test_dedup.py checks all three against each other.
 """
 
 from __future__ import annotations
-
-import hashlib
-import struct
 
 import numpy as np
 
@@ -44,12 +43,6 @@ class TokenHasher:
 
     def __init__(self) -> None:
         self._cache: dict[str, int] = {}
-
-    def many(self, passages: list[list[str]]) -> list[np.ndarray]:
-        """The hashes of several passages' tokens, looked up in one go."""
-        flat = self([tok for toks in passages for tok in toks])
-        bounds = np.cumsum([len(toks) for toks in passages])[:-1]
-        return np.split(flat, bounds)
 
     def __call__(self, tokens: list[str]) -> np.ndarray:
         cache = self._cache
@@ -86,27 +79,6 @@ def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:
     return (acc & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
-def shingle_hashes_many(token_hashes: list[np.ndarray], size: int) -> list[np.ndarray]:
-    """``shingle_hashes`` of many passages in one pass over their concatenated tokens.
-
-    The windows that straddle two passages are computed and dropped; a passage
-    shorter than ``size`` gets its single all-words shingle from ``shingle_hashes``.
-    """
-    lengths = np.array([t.size for t in token_hashes], dtype=np.int64)
-    if lengths.size == 0:
-        return []
-    flat = np.concatenate(token_hashes) if lengths.sum() else np.empty(0, dtype=np.uint64)
-    windows = shingle_hashes(flat, size) if flat.size >= size else np.empty(0, dtype=np.uint32)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    out = []
-    for t, start, n in zip(token_hashes, starts.tolist(), lengths.tolist()):
-        if n >= size:
-            out.append(windows[start : start + n - size + 1])
-        else:
-            out.append(shingle_hashes(t, size))
-    return out
-
-
 def shingle_hash32(shingle: bytes) -> int:
     """The same hash of one shingle (words joined by a space), as a datasketch ``hashfunc``.
 
@@ -124,7 +96,7 @@ def shingle_hash32(shingle: bytes) -> int:
     return acc & 0xFFFFFFFF
 
 
-def signatures(sets: list[np.ndarray], perms: tuple[np.ndarray, np.ndarray], chunk: int = 65536) -> np.ndarray:
+def signatures(sets: list[np.ndarray], perms: tuple[np.ndarray, np.ndarray], chunk: int = 2048) -> np.ndarray:
     """MinHash signatures of many shingle-hash arrays at once: (len(sets), num_perm) uint32.
 
     One permutation product and one segmented minimum per chunk of passages,
@@ -161,14 +133,6 @@ def shingles(tokens: list[str], size: int) -> list[bytes]:
     return [" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)]
 
 
-def hash_shingles(items: list[bytes]) -> np.ndarray:
-    """Sorted unique sha1_hash32 values: the shingle set, 4 bytes a shingle."""
-    sha1 = hashlib.sha1
-    unpack = struct.Struct("<I").unpack_from
-    values = np.fromiter((unpack(sha1(s).digest())[0] for s in items), dtype=np.uint32, count=len(items))
-    return np.unique(values)
-
-
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's affine32 permutation parameters (a odd, b), drawn the way it draws them."""
     gen = np.random.RandomState(seed)
@@ -183,21 +147,6 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
     return h ^ (h >> np.uint32(16))
-
-
-def signature(hashes: np.ndarray, perms: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """The MinHash signature (uint32, one value per permutation) of a shingle-hash set."""
-    a, b = perms
-    if hashes.size == 0:
-        return np.full(a.shape, _EMPTY, dtype=np.uint32)
-    out = np.full(a.shape, _EMPTY, dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        mixed = _fmix32(hashes.astype(np.uint32))
-        # In chunks: a million-word line would otherwise need a num_perm x n matrix.
-        for start in range(0, mixed.size, _CHUNK):
-            chunk = mixed[start : start + _CHUNK]
-            np.minimum(out, (np.outer(a, chunk) + b[:, None]).min(axis=1).astype(np.uint32), out=out)
-    return out
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -87,7 +87,7 @@ class Cleaner:
                 t0 = time.perf_counter()
                 yield from self._first_pass(pool, records, state, spool, work_dir, checkpoint_every, checkpoint_seconds)
                 stats.phases["first_pass"] = time.perf_counter() - t0
-            yield from self._second_pass(pool, state, spool)
+            yield from self._second_pass(state, spool)
         stats.seconds = time.perf_counter() - stats.started
         state.index.store.close()
         if work_dir is not None:
@@ -144,7 +144,7 @@ class Cleaner:
         # The title (block -1) is no line of the body.
         return {block: pid for block, pid in zip(item.block_indices, pids) if block >= 0}
 
-    def _second_pass(self, pool: WorkerPool, state: Pass1State, spool) -> Iterator[Result]:
+    def _second_pass(self, state: Pass1State, spool) -> Iterator[Result]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
         t0 = time.perf_counter()
         stats.index_bytes, stats.index_passages = index.index_bytes(), len(index)
@@ -163,7 +163,7 @@ class Cleaner:
         stats.duplicate_passages = stats.related_items = 0
         stats.removed.clear()
 
-        def jobs() -> Iterator[tuple[AssemblyJob]]:
+        def jobs() -> Iterator[AssemblyJob]:
             spool.seek(0)
             for _ in range(len(doc_ids)):
                 blob, pids = pickle.load(spool)
@@ -178,11 +178,11 @@ class Cleaner:
                 target = None
                 if own and all(p in duplicate_of or p in furniture_pids for p in own):
                     target = _duplicate_target(own, duplicate_of, index, doc_ids)
-                yield (AssemblyJob(blob, pids, fates, target),)
+                yield AssemblyJob(blob, pids, fates, target)
 
         # Assembly is light next to the first pass: shipping each document to a worker
         # and its result back cost more than it saved (measured), so it runs here.
-        for result, counts in map(self._assembler.assemble, (job for (job,) in jobs())):
+        for result, counts in map(self._assembler.assemble, jobs()):
             for key, value in counts.items():
                 if key.startswith("removed:"):
                     stats.removed[key[8:]] += value
