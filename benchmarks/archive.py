@@ -85,6 +85,16 @@ def _edit(text: str, share: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def _write(fh, doc_id: str, title: str, paras: list[str], max_furniture: int, rng: random.Random) -> int:
+    """One record: the title, the paragraphs, and some furniture lines put among them."""
+    lines = [title, *paras]
+    for _ in range(rng.randint(1, max_furniture)):
+        lines.insert(rng.randint(1, len(lines)), rng.choice(FURNITURE))
+    text = "\n\n".join(lines)
+    fh.write(json.dumps({"id": doc_id, "text": text, "source": f"portal{rng.randint(1, 40)}"}) + "\n")
+    return len(text.encode("utf-8"))
+
+
 def build(n_docs: int, out: Path, seed: int = 7, copy_share: float = 0.1) -> dict:
     gen = Bigram(training_text(), seed)
     rng = random.Random(seed + 1)
@@ -107,26 +117,16 @@ def build(n_docs: int, out: Path, seed: int = 7, copy_share: float = 0.1) -> dic
                         body[-1] = " ".join(body[-1].split()[: max(8, len(body[-1].split()) * 2 // 3)]) + "…"
                     else:
                         body = list(paras)
-                    lines = [title, *body]
-                    for _ in range(rng.randint(1, 4)):
-                        lines.insert(rng.randint(1, len(lines)), rng.choice(FURNITURE))
                     doc_id = f"d{i:07d}"
-                    text = "\n\n".join(lines)
-                    fh.write(json.dumps({"id": doc_id, "text": text, "source": f"portal{rng.randint(1, 40)}"}) + "\n")
+                    size += _write(fh, doc_id, title, body, 4, rng)
                     truth[doc_id] = {"copy_of": src_id, "edit": kind}
-                    size += len(text.encode("utf-8"))
                     i += 1
                 continue
             title = gen.headline()
             paras = [gen.paragraph() for _ in range(rng.randint(4, 12))]
-            lines = [title, *paras]
-            for _ in range(rng.randint(1, 5)):
-                lines.insert(rng.randint(1, len(lines)), rng.choice(FURNITURE))
             doc_id = f"d{i:07d}"
-            text = "\n\n".join(lines)
-            fh.write(json.dumps({"id": doc_id, "text": text, "source": f"portal{rng.randint(1, 40)}"}) + "\n")
+            size += _write(fh, doc_id, title, paras, 5, rng)
             originals.append((doc_id, title, paras))
-            size += len(text.encode("utf-8"))
             i += 1
     meta = {"documents": n_docs, "text_bytes": size, "copies": truth}
     Path(str(out) + ".truth.json").write_text(json.dumps(meta) + "\n", encoding="utf-8")
