@@ -62,7 +62,9 @@ class PreparedDoc:
     pinned: list[bool]
     keys: list[int]
     minhash: list[int] = field(default_factory=list)  # local indices of the MinHash-tier passages
-    sets: list[np.ndarray] = field(default_factory=list)  # their shingle hashes
+    # Their shingle sets, one after another (one array: cheap to send between processes).
+    set_values: np.ndarray | None = None
+    set_sizes: np.ndarray | None = None
     bands: np.ndarray | None = None  # their band keys, (len(minhash), bands)
     exact: list[int] = field(default_factory=list)  # local indices of the exact-tier passages
     doc_links: list[tuple[int, int, float]] = field(default_factory=list)  # checked in-document pairs
@@ -94,7 +96,9 @@ class Preparer:
                 in_doc.append(i)
         if doc.minhash:
             values, voff = kernels.shingle_sets(tok, offsets, cfg.shingle_size)
-            doc.sets = [values[voff[i] : voff[i + 1]] for i in doc.minhash]
+            chosen = np.asarray(doc.minhash)
+            doc.set_sizes = (voff[chosen + 1] - voff[chosen]).astype(np.int64)
+            doc.set_values = np.concatenate([values[voff[i] : voff[i + 1]] for i in doc.minhash])
             sig = kernels.signatures(values, voff, *self.perms)[doc.minhash]
             doc.bands = band_keys(sig, cfg.bands, cfg.rows)
         doc_sets = []
@@ -150,10 +154,12 @@ class ShingleStore:
         self.offsets = array("Q", [0])
         self._map = None
 
-    def append(self, values: np.ndarray) -> int:
+    def append(self, values: np.ndarray, sizes: np.ndarray) -> int:
+        """Append consecutive sets (``values`` cut by ``sizes``); return the row of the first."""
+        first = len(self.offsets) - 1
         self._fh.write(np.ascontiguousarray(values, dtype=np.uint32).tobytes())
-        self.offsets.append(self.offsets[-1] + values.size)
-        return len(self.offsets) - 2
+        self.offsets.extend((self.offsets[-1] + np.cumsum(sizes)).tolist())
+        return first
 
     def get(self, row: int) -> np.ndarray:
         """The sorted unique shingle hashes of ``row`` (paged in from the file, not held in memory)."""
@@ -218,8 +224,10 @@ class DedupIndex:
         self.pinned.extend(int(p) for p in prepared.pinned)
         self.keys.extend(prepared.keys)
         self._row_of.extend([-1] * n)
-        for local, values in zip(prepared.minhash, prepared.sets):
-            self._row_of[base + local] = self.store.append(values)
+        if prepared.minhash:
+            first = self.store.append(prepared.set_values, prepared.set_sizes)
+            for k, local in enumerate(prepared.minhash):
+                self._row_of[base + local] = first + k
         if prepared.minhash:
             self._band_chunks.append(prepared.bands)
             self._band_pids.append(np.asarray(prepared.minhash, dtype=np.int64) + base)
