@@ -1,9 +1,15 @@
-"""An ordered map over worker processes, with bounded memory, or in-process for one worker.
+"""An ordered map over worker processes, with bounded memory, in which the calling process works too.
 
 ``multiprocessing.Pool.imap`` would read its whole input ahead of the workers;
-here at most ``inflight`` chunks are out at a time, so memory stays bounded on
-an archive of millions of records, and results come back in input order, so
-the output does not depend on the number of workers.
+here at most a few chunks are out at a time, so memory stays bounded on an
+archive of millions of records, and results come back in input order, so the
+output does not depend on the number of workers.
+
+``workers`` counts every process doing document work, the calling one
+included: with N workers, N - 1 are forked, and the calling process, instead
+of blocking while the oldest chunk is still being worked on, takes the next
+chunk itself. On a 2-core machine, 2 workers are then two busy processes, not
+two workers and a coordinator competing for the same cores.
 """
 
 from __future__ import annotations
@@ -31,35 +37,63 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+class _Done:
+    """A chunk the calling process worked on itself: its results, ready."""
+
+    def __init__(self, results: list):
+        self.results = results
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> list:
+        return self.results
+
+
 class WorkerPool:
     """``factory(*args)`` is built once per process; ``map(method, items)`` calls its method on each item."""
 
     def __init__(self, workers: int, factory: Callable, args: tuple, chunk: int = 32):
         self.workers, self.chunk = workers, chunk
-        self._local = factory(*args) if workers <= 1 else None
+        self._local = factory(*args)
         self._pool = None
         if workers > 1:
             # fork: the workers start with the modules loaded, in milliseconds.
             ctx = multiprocessing.get_context("fork")
-            self._pool = ctx.Pool(workers, initializer=_init, initargs=(factory, args))
+            self._pool = ctx.Pool(workers - 1, initializer=_init, initargs=(factory, args))
 
     def map(self, method: str, items: Iterable[tuple]) -> Iterator:
+        local = getattr(self._local, method)
         if self._pool is None:
-            fn = getattr(self._local, method)
             for item in items:
-                yield fn(*item)
+                yield local(*item)
             return
         it = iter(items)
         pending: deque = deque()
-        inflight = 4 * self.workers
+        inflight = 4 * (self.workers - 1)
+        exhausted = False
+
+        def next_chunk() -> list:
+            nonlocal exhausted
+            chunk = [] if exhausted else list(islice(it, self.chunk))
+            exhausted = exhausted or not chunk
+            return chunk
+
         while True:
-            chunk = list(islice(it, self.chunk))
-            if chunk:
-                pending.append(self._pool.apply_async(_call, (method, chunk)))
-            if pending and (len(pending) >= inflight or not chunk):
-                yield from pending.popleft().get()
-            if not chunk and not pending:
+            while not exhausted and sum(1 for p in pending if not isinstance(p, _Done)) < inflight:
+                chunk = next_chunk()
+                if chunk:
+                    pending.append(self._pool.apply_async(_call, (method, chunk)))
+            if not pending:
                 return
+            if not pending[0].ready() and not exhausted and len(pending) < 2 * inflight:
+                # Rather than wait for the oldest chunk, work on the next one here (up to a
+                # bound: a worker stuck on one slow page must not make the queue grow forever).
+                chunk = next_chunk()
+                if chunk:
+                    pending.append(_Done([local(*item) for item in chunk]))
+                continue
+            yield from pending.popleft().get()
 
     def close(self) -> None:
         if self._pool is not None:
