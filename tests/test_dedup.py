@@ -8,7 +8,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner import Cleaner, Config, Document
+from cleaner import Cleaner, Document
 from cleaner import kernels
 from cleaner.minhash import TokenHasher, permutations, shingle_hash32, shingle_hashes, shingles, signatures
 from cleaner.text import tokens

@@ -15,7 +15,7 @@ import time
 import pytest
 import zstandard
 
-from conftest import GOLDEN, ROOT, read_jsonl
+from conftest import ROOT, read_jsonl
 
 STORY = ("The harbour bridge reopened to traffic on Monday after eight months of repairs to its steel deck, "
          "the city council said in a statement.")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cleaner import Cleaner, Config, Document
+from cleaner import Cleaner, Document
 from cleaner.rules import match_line
 from cleaner.text import word_count
 
