@@ -57,7 +57,7 @@ _AGENCIES = (
     r"getty(?: images)?|reuters|afp|ap(?: photo| images)?|associated press|epa(?:-efe)?|dpa|shutterstock|"
     r"istock(?:photo)?|picture[- ]alliance|imago(?: images)?|efe|ansa|bloomberg|alamy|sipa(?: press)?|abaca|"
     r"keystone|anadolu(?: agency)?|xinhua|tass|zuma(?: press)?|nurphoto|sopa images|lightrocket|"
-    r"the times of india|wireimage|filmmagic|unsplash|pexels|pixabay|wikimedia commons|aap|pa(?: media| images)?"
+    r"wireimage|filmmagic|unsplash|pexels|pixabay|wikimedia commons|aap|pa(?: media| images)?"
 )
 
 RULES: tuple[LineRule, ...] = (
