@@ -23,7 +23,7 @@ from planted import planted_pairs  # noqa: E402
 
 from cleaner.config import Config  # noqa: E402
 from cleaner.dedup import DedupIndex, PassageInput, Preparer  # noqa: E402
-from cleaner.minhash import TokenHasher, jaccard, shingle_hashes  # noqa: E402
+from cleaner.minhash import jaccard, shingle_hashes, token_hashes  # noqa: E402
 from cleaner.text import tokens  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -70,10 +70,9 @@ def main() -> None:
     texts, truth = planted_pairs()
     size = Config().shingle_size
     by_kind: dict[str, list[float]] = {}
-    hasher = TokenHasher()
     for o, c, kind in truth:
-        a = np.unique(shingle_hashes(hasher(tokens(texts[o])), size))
-        b = np.unique(shingle_hashes(hasher(tokens(texts[c])), size))
+        a = np.unique(shingle_hashes(token_hashes(tokens(texts[o])), size))
+        b = np.unique(shingle_hashes(token_hashes(tokens(texts[c])), size))
         by_kind.setdefault(kind, []).append(jaccard(a, b))
     allj = [j for js in by_kind.values() for j in js]
     distribution = {

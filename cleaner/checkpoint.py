@@ -39,7 +39,6 @@ class Pass1State:
     furniture: Any = None
     doc_ids: list[str] = field(default_factory=list)
     rejects: list = field(default_factory=list)
-    pids: dict = field(default_factory=dict)  # the passage ids of the document being spooled
 
 
 def fingerprint(config: dict, inputs: list[str]) -> str:

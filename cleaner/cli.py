@@ -24,7 +24,7 @@ from .pipeline import Cleaner
 from .readers import expand, read_inputs
 from .writers import Writer
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTS = 0, 1  # click's own usage errors exit with 2
 
 # Settings that have a flag of their own; every Config field can be set in the TOML file.
 FLAGS = {

@@ -51,6 +51,12 @@ class PassageInput:
     pinned: bool = False  # a title: other passages may be its copies, it is never removed
     # Ends with a full stop: "No one was injured." in two unrelated stories is not a copied passage.
     sentence: bool = False
+    # The tokens joined by spaces: the normalised text that is hashed and encoded (joined once).
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            self.text = " ".join(self.tokens)
 
 
 @dataclass
@@ -81,10 +87,10 @@ class Preparer:
         cfg = self.config
         doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
                           pinned=[p.pinned for p in passages],
-                          keys=[key_hash(" ".join(p.tokens)) for p in passages])
+                          keys=[key_hash(p.text) for p in passages])
         if not passages:
             return doc
-        tok, offsets = kernels.token_hashes(kernels.encode_passages([p.tokens for p in passages]), len(passages))
+        tok, offsets = kernels.token_hashes(kernels.encode_texts([p.text for p in passages]), len(passages))
         in_doc = []
         for i, p in enumerate(passages):
             n = len(p.tokens)

@@ -33,9 +33,8 @@ newsletters subscribe subscription signup cookie cookies consent gdpr comments c
 popup modal banner breadcrumb breadcrumbs byline-share trending mostread most-read mostpopular
 """.split())
 RELATED_TOKENS = frozenset("related recommended recommendations recirculation recirc trending mostread mostpopular".split())
-# Two-word names split into tokens: "more-stories", "read-more", "most-read", "you-may-like".
-FURNITURE_PAIRS = frozenset({("more", "stories"), ("read", "more"), ("most", "read"), ("more", "from"),
-                             ("you", "may"), ("also", "like"), ("further", "reading"), ("related", "stories")})
+# Two-word names split into tokens ("more-stories", "read-more", "you-may-like"): all name
+# related-story containers, which are furniture too.
 RELATED_PAIRS = frozenset({("more", "stories"), ("read", "more"), ("most", "read"), ("more", "from"),
                            ("you", "may"), ("also", "like"), ("further", "reading"), ("related", "stories")})
 # Never removed by name: the page's frame, and the text blocks themselves (a
@@ -51,7 +50,6 @@ class Extracted:
     text: str
     title: str | None = None
     related: list[str] = field(default_factory=list)
-    removed_containers: int = 0
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
@@ -114,7 +112,7 @@ def prepass(tree) -> tuple[list[str], int]:
         if not isinstance(el.tag, str) or el.tag in _KEEP_TAGS or el.getparent() is None:
             continue
         tokens = _tokens(el)
-        if not tokens or not _matches(tokens, FURNITURE_TOKENS, FURNITURE_PAIRS):
+        if not tokens or not _matches(tokens, FURNITURE_TOKENS, RELATED_PAIRS):
             continue
         if not _attached(el, body):
             continue
@@ -140,17 +138,17 @@ def extract(html: str, url: str | None = None) -> Extracted:
     import trafilatura
 
     tree = parse(html)
-    related, removed = prepass(tree)
+    related, _ = prepass(tree)
     raw = trafilatura.extract(
         tree, url=url, output_format="json", with_metadata=True, deduplicate=False,
         include_comments=False, include_tables=True, include_images=False, include_links=False,
     )
     if raw is None:
-        return Extracted(text="", related=related, removed_containers=removed)
+        return Extracted(text="", related=related)
     data = json.loads(raw)
     text = data.get("text") or ""
     title = (data.get("title") or "").strip() or None
-    return Extracted(text=text, title=title, related=related, removed_containers=removed)
+    return Extracted(text=text, title=title, related=related)
 
 
 def to_document_text(extracted: Extracted) -> str:

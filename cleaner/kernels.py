@@ -124,7 +124,11 @@ def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
     return out
 
 
+def encode_texts(texts: list[str]) -> np.ndarray:
+    """The batch buffer from passages already joined by spaces: passages joined by newlines, UTF-8."""
+    return np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
 def encode_passages(passages: list[list[str]]) -> np.ndarray:
     """The batch buffer: tokens joined by spaces, passages by newlines, UTF-8."""
-    text = "\n".join(" ".join(tokens) for tokens in passages)
-    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    return encode_texts([" ".join(tokens) for tokens in passages])

@@ -22,9 +22,6 @@ _PRIME64 = np.uint64(0x100000001B3)
 _M1, _M2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _MASK64 = (1 << 64) - 1
-# How many distinct tokens the hash cache holds before it starts over: a pure
-# function's memo, so its contents never change a result, only the speed.
-_CACHE_LIMIT = 1_000_000
 
 SHINGLE_HASH_NAME = "FNV-1a 64 per token, FNV-1a over the n-gram, fmix64, low 32 bits"
 
@@ -38,23 +35,9 @@ def token_hash(token: str) -> int:
     return h
 
 
-class TokenHasher:
-    """Token -> 64-bit hash, memoised: a passage's tokens are looked up, not hashed, once seen."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, int] = {}
-
-    def __call__(self, tokens: list[str]) -> np.ndarray:
-        cache = self._cache
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        values = list(map(cache.get, tokens))
-        if None in values:
-            for i, h in enumerate(values):
-                if h is None:
-                    tok = tokens[i]
-                    values[i] = cache[tok] = token_hash(tok)
-        return np.array(values, dtype=np.uint64)
+def token_hashes(tokens: list[str]) -> np.ndarray:
+    """The 64-bit hashes of a passage's tokens (the reference path; a run uses the kernel)."""
+    return np.array([token_hash(t) for t in tokens], dtype=np.uint64)
 
 
 def shingle_hashes(token_hashes: np.ndarray, size: int) -> np.ndarray:

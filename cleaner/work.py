@@ -1,6 +1,6 @@
 """The work on one document, in whichever process runs it: the first pass and the assembly.
 
-``DocumentWork`` holds nothing but the settings and a memo of token hashes, so
+``DocumentWork`` holds nothing but the settings and the permutations, so
 a worker process can run it on any document; the run (``pipeline.py``) feeds
 it documents in input order and takes the results back in that order, which
 is what keeps the output identical whatever the number of workers.
@@ -91,10 +91,11 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         sentence = _SENTENCE_END.search(kept_text) is not None
         # Site furniture is a label, a header, a byline: a sentence that
         # recurs ("The company declined to comment.") is news prose.
-        lines.append(" ".join(toks))
+        joined = " ".join(toks)
+        lines.append(joined)
         candidates.append(not sentence)
         if toks:
-            passages.append(PassageInput(b.line, toks, sentence=sentence))
+            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined))
             blocks.append(b)
     return passages, blocks, lines, candidates
 
@@ -109,8 +110,8 @@ class DocumentWork:
         item = _as_document(record, position, self.config)
         if isinstance(item, (Reject, Skipped)):
             return item
-        bytes_in = len((item.html if item.html is not None else item.text).encode("utf-8", "replace"))
-        done = self._strip(item)
+        bytes_in = len((item.html if item.html is not None else item.text).encode("utf-8", "surrogatepass"))
+        done = self._strip(item, bytes_in)
         if isinstance(done, Reject):
             return done
         item, stripped = done
@@ -120,18 +121,17 @@ class DocumentWork:
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)
         return FirstPassDoc(item.id, blob, prepared, indices, lines, candidates, bytes_in)
 
-    def _over_size(self, doc: Document) -> Reject | None:
-        """Apply max_doc_bytes to the raw text or HTML: reject, or cut it to the limit."""
+    def _over_size(self, doc: Document, size: int) -> Reject | None:
+        """Apply max_doc_bytes to the raw text or HTML (``size`` UTF-8 bytes): reject, or cut it to the limit."""
         cfg = self.config
-        raw = doc.html if doc.html is not None else doc.text
-        data = raw.encode("utf-8", "surrogatepass")
-        if len(data) <= cfg.max_doc_bytes:
+        if size <= cfg.max_doc_bytes:
             return None
         if cfg.over_limit == "reject":
             return Reject(source=doc.source or doc.id, reason="over_limit", id=doc.id,
-                          detail=f"{len(data):,} bytes, over max_doc_bytes {cfg.max_doc_bytes:,}")
-        kept = data[: cfg.max_doc_bytes].decode("utf-8", "ignore")
-        doc.notes["truncated"] = {"limit": "max_doc_bytes", "bytes": len(data), "kept_chars": len(kept),
+                          detail=f"{size:,} bytes, over max_doc_bytes {cfg.max_doc_bytes:,}")
+        raw = doc.html if doc.html is not None else doc.text
+        kept = raw.encode("utf-8", "surrogatepass")[: cfg.max_doc_bytes].decode("utf-8", "ignore")
+        doc.notes["truncated"] = {"limit": "max_doc_bytes", "bytes": size, "kept_chars": len(kept),
                                   "cut_chars": len(raw) - len(kept)}
         if doc.html is not None:
             doc.html = kept
@@ -150,10 +150,10 @@ class DocumentWork:
                               detail=f"line {number} has {len(line):,} characters, over max_line_chars {cfg.max_line_chars:,}")
         return None
 
-    def _strip(self, doc: Document) -> tuple[Document, Stripped] | Reject:
+    def _strip(self, doc: Document, size: int) -> tuple[Document, Stripped] | Reject:
         """Extract (for HTML) and strip one document within the per-document limits."""
         cfg = self.config
-        over = self._over_size(doc)
+        over = self._over_size(doc, size)
         if over is not None:
             return over
         try:
