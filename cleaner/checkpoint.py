@@ -17,11 +17,12 @@ import json
 import os
 import pickle
 import shutil
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 class ResumeError(ValueError):
@@ -39,6 +40,9 @@ class Pass1State:
     furniture: Any = None
     doc_ids: list[str] = field(default_factory=list)
     rejects: list = field(default_factory=list)
+    # Where each spooled document starts; the block of each passage (-1: a title).
+    spool_offsets: array = field(default_factory=lambda: array("Q"))
+    passage_blocks: array = field(default_factory=lambda: array("l"))
 
 
 def fingerprint(config: dict, inputs: list[str]) -> str:

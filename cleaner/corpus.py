@@ -16,6 +16,23 @@ from .config import Config
 from .dedup import key_hash as _digest
 
 
+def line_keys(lines: list[str], candidates: list[bool], config: Config) -> list[tuple[int, int]]:
+    """(line key, surroundings key) of each line of a document that may be furniture.
+
+    ``lines``: the normalised text of the document's kept lines, in order;
+    ``candidates``: which of them may be furniture (labels, not sentences).
+    Run where the document is worked on, so that only integers reach the counter.
+    """
+    out = []
+    for i, line in enumerate(lines):
+        if not candidates[i] or not line or len(line.split()) > config.furniture_max_words:
+            continue
+        before = " ".join(lines[i - 1].split()[:6]) if i > 0 else ""
+        after = " ".join(lines[i + 1].split()[:6]) if i + 1 < len(lines) else ""
+        out.append((_digest(line), _digest(before + "\x00" + after)))
+    return out
+
+
 @dataclass
 class _Seen:
     docs: int = 0
@@ -28,21 +45,16 @@ class FurnitureCounter:
     config: Config
     _lines: dict[int, _Seen] = field(default_factory=dict)
 
-    def add_document(self, doc: int, lines: list[str], candidates: list[bool]) -> None:
-        """``lines``: the normalised text of the document's kept lines, in order;
-        ``candidates``: which of them may be furniture (labels, not sentences)."""
+    def add_document(self, doc: int, keyed: list[tuple[int, int]]) -> None:
+        """``keyed``: ``line_keys()`` of the document."""
         limit = self.config.furniture_min_contexts
-        for i, line in enumerate(lines):
-            if not candidates[i] or not line or len(line.split()) > self.config.furniture_max_words:
-                continue
-            seen = self._lines.setdefault(_digest(line), _Seen())
+        for key, context in keyed:
+            seen = self._lines.setdefault(key, _Seen())
             if seen.last_doc != doc:
                 seen.docs += 1
                 seen.last_doc = doc
             if len(seen.contexts) < limit:
-                before = " ".join(lines[i - 1].split()[:6]) if i > 0 else ""
-                after = " ".join(lines[i + 1].split()[:6]) if i + 1 < len(lines) else ""
-                seen.contexts.add(_digest(before + "\x00" + after))
+                seen.contexts.add(context)
 
     def furniture(self) -> frozenset[int]:
         cfg = self.config
@@ -50,7 +62,3 @@ class FurnitureCounter:
             key for key, seen in self._lines.items()
             if seen.docs >= cfg.furniture_min_docs and len(seen.contexts) >= cfg.furniture_min_contexts
         )
-
-    @staticmethod
-    def key(line: str) -> int:
-        return _digest(line)

@@ -62,6 +62,11 @@ class WorkerPool:
             ctx = multiprocessing.get_context("fork")
             self._pool = ctx.Pool(workers - 1, initializer=_init, initargs=(factory, args))
 
+    @property
+    def local(self):
+        """The calling process's own ``factory(*args)``."""
+        return self._local
+
     def map(self, method: str, items: Iterable[tuple]) -> Iterator:
         local = getattr(self._local, method)
         if self._pool is None:

@@ -11,7 +11,6 @@ input order and assembles each result.
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -49,7 +48,6 @@ class Cleaner:
         self.workers = max(1, workers)
         self._progress = progress
         self._log = log or (lambda message: None)  # the library never prints; the CLI passes stderr
-        self._assembler = DocumentWork(self.config)
 
     def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
             fingerprint: str = "", checkpoint_every: int = 1000,
@@ -87,7 +85,7 @@ class Cleaner:
                 t0 = time.perf_counter()
                 yield from self._first_pass(pool, records, state, spool, work_dir, checkpoint_every, checkpoint_seconds)
                 stats.phases["first_pass"] = time.perf_counter() - t0
-            yield from self._second_pass(state, spool)
+            yield from self._second_pass(pool, state, spool)
         stats.seconds = time.perf_counter() - stats.started
         state.index.store.close()
         if work_dir is not None:
@@ -120,8 +118,9 @@ class Cleaner:
                     state.rejects.append(item)
                 yield item
                 continue
-            pids = self._index(item, state)
-            pickle.dump((item.blob, pids), spool, protocol=pickle.HIGHEST_PROTOCOL)
+            self._index(item, state)
+            state.spool_offsets.append(spool.tell())
+            spool.write(item.blob)
             if self._progress:
                 self._progress("strip", 1)
             since += 1
@@ -133,18 +132,17 @@ class Cleaner:
             save()
 
     @staticmethod
-    def _index(item: FirstPassDoc, state: Pass1State) -> dict[int, int]:
+    def _index(item: FirstPassDoc, state: Pass1State) -> None:
         """Add a document's passages to the dedup index and its lines to the furniture counts."""
         doc_index = len(state.doc_ids)
         state.doc_ids.append(item.doc_id)
         state.stats.documents += 1
         state.stats.bytes_in += item.bytes_in
-        pids = state.index.add(doc_index, item.prepared)
-        state.furniture.add_document(doc_index, item.lines, item.candidates)
-        # The title (block -1) is no line of the body.
-        return {block: pid for block, pid in zip(item.block_indices, pids) if block >= 0}
+        state.index.add(doc_index, item.prepared)
+        state.passage_blocks.extend(item.block_indices)
+        state.furniture.add_document(doc_index, item.furniture_keys)
 
-    def _second_pass(self, state: Pass1State, spool) -> Iterator[Result]:
+    def _second_pass(self, pool: WorkerPool, state: Pass1State, spool) -> Iterator[Result]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
         t0 = time.perf_counter()
         stats.index_bytes, stats.index_passages = index.index_bytes(), len(index)
@@ -163,10 +161,18 @@ class Cleaner:
         stats.duplicate_passages = stats.related_items = 0
         stats.removed.clear()
 
+        spool.flush()
+        ends = state.spool_offsets[1:].tolist() + [spool.seek(0, os.SEEK_END)]
+        doc_of, blocks = index.doc, state.passage_blocks
+
         def jobs() -> Iterator[AssemblyJob]:
-            spool.seek(0)
-            for _ in range(len(doc_ids)):
-                blob, pids = pickle.load(spool)
+            next_pid = 0
+            for d, (start, end) in enumerate(zip(state.spool_offsets, ends)):
+                pids = {}
+                while next_pid < len(doc_of) and doc_of[next_pid] == d:
+                    if blocks[next_pid] >= 0:  # the title (block -1) is no line of the body
+                        pids[blocks[next_pid]] = next_pid
+                    next_pid += 1
                 fates = {}
                 for block, pid in pids.items():
                     if pid in furniture_pids:
@@ -178,11 +184,14 @@ class Cleaner:
                 target = None
                 if own and all(p in duplicate_of or p in furniture_pids for p in own):
                     target = _duplicate_target(own, duplicate_of, index, doc_ids)
-                yield AssemblyJob(blob, pids, fates, target)
+                # Read by offset (pread): whichever process assembles reads it, with no shared file position.
+                yield AssemblyJob(spool.fileno(), start, end - start, pids, fates, target)
 
-        # Assembly is light next to the first pass: shipping each document to a worker
-        # and its result back cost more than it saved (measured), so it runs here.
-        for result, counts in map(self._assembler.assemble, jobs()):
+        # Assembly is light next to the first pass: shipping each result back from a
+        # worker cost more than it saved (measured, also with results sent as JSON
+        # text), so it runs here.
+        assembled = map(pool.local.assemble, jobs())
+        for result, counts in assembled:
             for key, value in counts.items():
                 if key.startswith("removed:"):
                     stats.removed[key[8:]] += value

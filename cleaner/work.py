@@ -8,6 +8,7 @@ is what keeps the output identical whatever the number of workers.
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 from collections import Counter
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from . import __version__
 from . import html as html_mod
 from .config import Config
+from .corpus import line_keys
 from .decoding import repair_mojibake
 from .dedup import PassageInput, PreparedDoc, Preparer
 from .document import Document, Reject, Removal, Result, Skipped
@@ -41,16 +43,17 @@ class FirstPassDoc:
     blob: bytes
     prepared: PreparedDoc
     block_indices: list[int]  # the block of each prepared passage (-1: the title)
-    lines: list[str]
-    candidates: list[bool]
+    furniture_keys: list[tuple[int, int]]  # corpus.line_keys() of its kept lines
     bytes_in: int
 
 
 @dataclass
 class AssemblyJob:
-    """A spooled document (``blob``) and what assembly needs of the run-wide decisions on it."""
+    """A spooled document (where it is in the spool) and what assembly needs of the run-wide decisions on it."""
 
-    blob: bytes
+    spool_fd: int
+    offset: int
+    length: int
     pids: dict[int, int]
     # Per block index: ("furniture",) or ("dup", kept_id, kept_line, rule).
     fates: dict[int, tuple]
@@ -119,7 +122,7 @@ class DocumentWork:
         prepared = self._preparer.prepare(passages)
         indices = [-1 if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)
-        return FirstPassDoc(item.id, blob, prepared, indices, lines, candidates, bytes_in)
+        return FirstPassDoc(item.id, blob, prepared, indices, line_keys(lines, candidates, self.config), bytes_in)
 
     def _over_size(self, doc: Document, size: int) -> Reject | None:
         """Apply max_doc_bytes to the raw text or HTML (``size`` UTF-8 bytes): reject, or cut it to the limit."""
@@ -184,7 +187,7 @@ class DocumentWork:
 
     def assemble(self, job: AssemblyJob) -> tuple[Result, Counter]:
         """The output record of one document, and the counts it adds to the run's."""
-        (doc, st), pids, fates = pickle.loads(job.blob), job.pids, job.fates
+        (doc, st), pids, fates = pickle.loads(os.pread(job.spool_fd, job.length, job.offset)), job.pids, job.fates
         counts: Counter = Counter()
         removals: list[Removal] = []
         body: list[str] = []
