@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
 import tomllib
 from dataclasses import fields
 
@@ -23,6 +24,7 @@ from .parallel import default_workers
 from .pipeline import Cleaner
 from .readers import expand, read_inputs
 from .writers import Writer
+from .seen import IndexUnusable, open_index
 
 EXIT_OK, EXIT_REJECTS = 0, 1  # click's own usage errors exit with 2
 
@@ -121,9 +123,17 @@ def main() -> None:
               help="Documents between checkpoints of a run into -o FILE.")
 @click.option("--checkpoint-seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Least seconds between two checkpoints.")
+@click.option("--index", "index_location", default=None,
+              help="Dedup against every earlier run that used this index, and add this run to it: "
+                   "a SQLite file PATH (created if missing) or redis://HOST:PORT/DB (shared by concurrent runs).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: worker processes on this machine; ray: the same stages on a Ray cluster "
+                   "(pip install 'cleaner[ray]'). The output is the same.")
+@click.option("--ray-address", default=None,
+              help="Address of a running Ray cluster (ray://HOST:10001 or HOST:6379); default: a local one.")
 @_config_options
 def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, strict, workers, resume,
-        checkpoint_every, checkpoint_seconds, config_path, **flags):
+        checkpoint_every, checkpoint_seconds, index_location, engine, ray_address, config_path, **flags):
     """Clean INPUTS into JSONL (or Parquet).
 
     INPUTS are files (.txt, .jsonl, .html, .warc, .parquet, each optionally
@@ -144,21 +154,37 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
     for path in (explain_path, rejects_path):
         if path and path.lower().endswith(".parquet"):
             raise click.UsageError(f"{path}: --explain and --rejects write JSONL")
+    if engine == "ray":
+        from .engine_ray import ray_available
+
+        if not ray_available():
+            raise click.UsageError("--engine ray needs Ray: pip install 'cleaner[ray]'")
+    elif ray_address:
+        raise click.UsageError("--ray-address goes with --engine ray")
+    seen_index = None
+    if index_location:
+        try:
+            seen_index = open_index(index_location, config)
+        except IndexUnusable as exc:
+            raise click.UsageError(str(exc)) from exc
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(show)
     cleaner = Cleaner(config, progress=bar, log=lambda message: click.echo(f"cleaner: {message}", err=True),
-                      workers=workers or default_workers())
+                      workers=workers or default_workers(), index=seen_index, engine=engine,
+                      ray_address=ray_address)
     work = WorkDir(output + ".cleaner-work") if output != "-" else None
     if work is not None and resume and not work.exists():
         click.echo(f"cleaner: no checkpoint in {work.path}: starting from the beginning", err=True)
     print_ = fingerprint(config.as_dict(), [p for p, _ in expand(list(inputs))])
+    if "-" in inputs:
+        print_ += "-stdin-" + uuid.uuid4().hex  # stdin is never the same input twice: no run is a rerun of it
     writers = [Writer(p) if p else None for p in (output, explain_path, rejects_path)]
     out, explain, rejects = writers
     stopped = False
     try:
         run_items = cleaner.run(read_inputs(list(inputs), config), work_dir=work, resume=resume,
                                 fingerprint=print_, checkpoint_every=checkpoint_every,
-                                checkpoint_seconds=checkpoint_seconds)
+                                checkpoint_seconds=checkpoint_seconds, commit_index=False)
         for item in run_items:
             if isinstance(item, Reject):
                 click.echo(f"cleaner: rejected {item.source}: {item.reason} ({item.detail})", err=True)
@@ -187,6 +213,9 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
         for w in writers:
             if w is not None:
                 w.commit()
+        # Only once the output is durable: a crash before this leaves the index as it
+        # was, and a rerun writes the same output again.
+        cleaner.commit_index()
     except ResumeError as exc:
         for w in writers:
             if w is not None:
@@ -266,3 +295,30 @@ def show_config(config_path, **flags):
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group()
+def index() -> None:
+    """Inspect an index across runs (--index)."""
+
+
+@index.command("stats")
+@click.argument("location")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def index_stats(location, as_json):
+    """Passages, documents, runs, size on disk and settings of the index at LOCATION."""
+    try:
+        store = open_index(location, None, create=False)
+    except IndexUnusable as exc:
+        raise click.UsageError(str(exc)) from exc
+    figures = store.stats()
+    store.close()
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, sort_keys=True))
+        return
+    click.echo(f"index      {figures['index']} ({figures['store']})")
+    click.echo(f"passages   {figures['passages']:,}")
+    click.echo(f"documents  {figures['documents']:,}")
+    click.echo(f"runs       {figures['runs']:,}")
+    click.echo(f"size       {figures['size_bytes']:,} bytes ({figures['size_of']})")
+    click.echo("settings   " + ", ".join(f"{k}={v}" for k, v in sorted(figures["settings"].items())))

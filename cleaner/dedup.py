@@ -151,6 +151,19 @@ def _similar_pairs(sets: list[tuple[int, np.ndarray]], threshold: float) -> list
     return out
 
 
+def check_pair(a: np.ndarray, b: np.ndarray, threshold: float, truncation: float) -> tuple[float, str] | None:
+    """(similarity, rule) when two sorted shingle sets are copies of one passage, else None:
+    Jaccard at least ``threshold``, or the smaller set ``truncation`` contained in the larger
+    (a copy cut short)."""
+    sim = jaccard(a, b)
+    if sim >= threshold:
+        return sim, "minhash"
+    small, large = (a, b) if a.size <= b.size else (b, a)
+    if containment(small, large) >= truncation:
+        return sim, "truncated_copy"
+    return None
+
+
 class ShingleStore:
     """Shingle-hash arrays appended to a file, read back by row for the candidate checks."""
 
@@ -252,7 +265,22 @@ class DedupIndex:
         bands = sum(c.nbytes for c in self._band_chunks) + sum(c.nbytes for c in self._band_pids)
         return arrays + bands
 
-    def _order(self) -> np.ndarray:
+    @property
+    def excluded(self) -> np.ndarray:
+        return np.fromiter(sorted(self._excluded), dtype=np.int64, count=len(self._excluded))
+
+    def band_entries(self, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The MinHash-tier passage ids, their band keys and their rank in ``order`` (excluded ones last)."""
+        if not self._band_chunks:
+            return np.empty(0, np.int64), np.empty((0, self.config.bands), np.uint64), np.empty(0, np.int64)
+        self._consolidate()
+        ids = self._band_pids[0]
+        rank_of = np.empty(len(self.doc), dtype=np.int64)
+        rank_of[order] = np.arange(order.size)
+        rank = np.where(np.isin(ids, order), rank_of[ids], len(self.doc))
+        return ids, self._band_chunks[0], rank
+
+    def order(self) -> np.ndarray:
         """The order in which passages claim canonical slots: titles, then longest first, then first seen."""
         n = len(self.doc)
         pids = np.arange(n, dtype=np.int64)
@@ -263,35 +291,71 @@ class DedupIndex:
             order = order[~np.isin(order, np.fromiter(self._excluded, dtype=np.int64))]
         return order
 
-    def _checked_pairs(self, order: np.ndarray) -> dict[int, list[tuple[float, int, str]]]:
-        cfg = self.config
+    def _consolidate(self) -> None:
+        """One array of band keys instead of one per document: made once, and the pieces let go
+        (a copy next to the pieces would double the index's largest part)."""
+        if len(self._band_chunks) > 1:
+            self._band_chunks = [np.concatenate(self._band_chunks)]
+            self._band_pids = [np.concatenate(self._band_pids)]
+
+    def minhash_tier(self) -> tuple[np.ndarray, np.ndarray]:
+        """The MinHash-tier passage ids and their band keys, (n,) and (n, bands), excluded ones left out."""
+        if not self._band_chunks:
+            return np.empty(0, np.int64), np.empty((0, self.config.bands), np.uint64)
+        self._consolidate()
+        ids, keys = self._band_pids[0], self._band_chunks[0]
+        if self._excluded:
+            keep = ~np.isin(ids, np.fromiter(self._excluded, dtype=np.int64))
+            ids, keys = ids[keep], keys[keep]
+        return ids, keys
+
+    def exact_tier(self) -> np.ndarray:
+        """The exact-tier passage ids, excluded ones left out."""
+        exact = np.asarray(self._exact, dtype=np.int64)
+        if self._excluded:
+            exact = exact[~np.isin(exact, np.fromiter(self._excluded, dtype=np.int64))]
+        return exact
+
+    def shingles(self, pid: int) -> np.ndarray:
+        """The sorted shingle hashes of a MinHash-tier passage."""
+        return self.store.get(self._row_of[pid])
+
+    def candidates(self, order: np.ndarray) -> np.ndarray:
+        """MinHash-tier candidate pairs (i, j), i < j, from shared band keys."""
+        ids, keys, rank = self.band_entries(order)
+        return candidate_pairs(keys, ids, rank)
+
+    def check(self, a: np.ndarray, b: np.ndarray) -> tuple[float, str] | None:
+        """(similarity, rule) when two shingle sets are copies of one passage, else None."""
+        return check_pair(a, b, self.config.threshold, self.config.truncation_containment)
+
+    def checked_links(self, order: np.ndarray, pairs: np.ndarray | None = None,
+                      verified: list[tuple[int, int, float, str]] | None = None) -> dict[int, list[tuple[float, int, str]]]:
+        """Every checked pair, as links from each passage to the others.
+
+        ``pairs`` (candidate pairs) or ``verified`` (checked ones) may come from
+        elsewhere (the Ray engine makes them on its workers); they must be what
+        ``candidates`` and ``check`` give here.
+        """
         links: dict[int, list[tuple[float, int, str]]] = defaultdict(list)
 
         def link(i: int, j: int, sim: float, rule: str) -> None:
             links[i].append((sim, j, rule))
             links[j].append((sim, i, rule))
 
-        if self._band_chunks:
-            ids = np.concatenate(self._band_pids)
-            rank_of = np.empty(len(self.doc), dtype=np.int64)
-            rank_of[order] = np.arange(order.size)
-            rank = np.where(np.isin(ids, order), rank_of[ids], len(self.doc))
-            pairs = candidate_pairs(np.concatenate(self._band_chunks), ids, rank)
-            for i, j in pairs.tolist():
+        if verified is None:
+            verified = []
+            for i, j in (self.candidates(order) if pairs is None else pairs).tolist():
                 if i in self._excluded or j in self._excluded:
                     continue
-                a, b = self.store.get(self._row_of[i]), self.store.get(self._row_of[j])
-                sim = jaccard(a, b)
-                if sim >= cfg.threshold:
-                    link(i, j, sim, "minhash")
-                    continue
-                small, large = (a, b) if a.size <= b.size else (b, a)
-                if containment(small, large) >= cfg.truncation_containment:
-                    link(i, j, sim, "truncated_copy")
+                checked = self.check(self.shingles(i), self.shingles(j))
+                if checked is not None:
+                    verified.append((i, j, *checked))
+        for i, j, sim, rule in verified:
+            link(i, j, sim, rule)
         # Exact tier: equal keys, grouped by sorting; only across documents (inside one
         # page a short line said twice is a list entry or a label, not a copied passage).
-        exact = np.asarray(self._exact, dtype=np.int64)
-        exact = exact[~np.isin(exact, np.fromiter(self._excluded, dtype=np.int64))] if self._excluded else exact
+        exact = self.exact_tier()
         if exact.size:
             keys = np.asarray(self.keys, dtype=np.uint64)[exact]
             sort = np.lexsort((exact, keys))
@@ -310,28 +374,60 @@ class DedupIndex:
                 link(i, j, sim, "in_document")
         return links
 
-    def assign(self) -> dict[int, tuple[int, str]]:
-        """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent."""
-        order = self._order()
-        links = self._checked_pairs(order)
+    def assign(self, order: np.ndarray | None = None, links: dict | None = None,
+               prior=None) -> dict[int, tuple[int, str]]:
+        """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent.
+
+        ``prior`` (a ``seen.PriorMatches``) holds passages kept by earlier runs,
+        found by an index across runs: they are canonical already, and win ties
+        (first seen). Their ids are negative (-1 - k for the k-th), ``prior.words``
+        and ``prior.pinned`` describe them, and ``prior.links`` holds this run's
+        checked pairs with them.
+        """
+        if order is None:
+            order = self.order()
+        if links is None:
+            links = self.checked_links(order)
+        words, pinned = self.words, self.pinned
+        prior_links: dict = {}
+        if prior is not None:
+            prior_links = prior.links
+            words = _Joined(self.words, prior.words)
+            pinned = _Joined(self.pinned, prior.pinned)
         canonical: set[int] = set()
         duplicate_of: dict[int, tuple[int, str]] = {}
         for pid in order.tolist():
-            if self.pinned[pid]:
+            if pinned[pid]:
                 canonical.add(pid)
                 continue
             best = None
-            for sim, other, rule in links.get(pid, ()):
-                if other not in canonical:
+            for sim, other, rule in links.get(pid, ()) if pid not in prior_links else \
+                    [*links.get(pid, ()), *prior_links[pid]]:
+                if other >= 0 and other not in canonical:
                     continue
                 # A title is never removed, but it must not swallow a longer copy of
                 # itself: that copy's extra words would then be nowhere.
-                if self.pinned[other] and self.words[pid] > self.words[other]:
+                if pinned[other] and words[pid] > words[other]:
                     continue
-                if best is None or (sim, -other) > (best[0], -best[1]):
+                if best is None or (sim, _first_seen(other)) > (best[0], _first_seen(best[1])):
                     best = (sim, other, rule)
             if best is None:
                 canonical.add(pid)
             else:
                 duplicate_of[pid] = (best[1], best[2])
         return duplicate_of
+
+
+def _first_seen(pid: int) -> int:
+    """Higher for a passage seen earlier: earlier runs' (-1 the first of them), then this run's in input order."""
+    return -pid if pid >= 0 else 2**62 + pid
+
+
+class _Joined:
+    """This run's per-passage values (ids >= 0) and earlier runs' (id -1 - k for the k-th)."""
+
+    def __init__(self, local, prior):
+        self.local, self.prior = local, prior
+
+    def __getitem__(self, pid: int):
+        return self.local[pid] if pid >= 0 else self.prior[-1 - pid]

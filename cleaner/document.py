@@ -61,12 +61,16 @@ class Removal:
     rule: str = ""
     kept_id: str | None = None
     kept_line: int | None = None
+    # The kept copy is shorter: an earlier run kept it first (an index across runs keeps the first).
+    longer_than_kept: bool = False
 
     def to_json(self) -> dict:
         out = {"id": self.doc_id, "line": self.line, "reason": self.reason, "rule": self.rule, "text": self.text}
         if self.kept_id is not None:
             out["kept_id"] = self.kept_id
             out["kept_line"] = self.kept_line
+        if self.longer_than_kept:
+            out["longer_than_kept"] = True
         return out
 
 

@@ -41,18 +41,20 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     ``keys`` is (n, bands); ``ids`` the n passage ids; ``rank[k]`` the order in
     which dedup considers ``ids[k]`` (the leaders of a big bucket are the lowest
     ranks). The result is sorted, so it does not depend on the order of input.
-    Buckets of one size are paired in one step; a passage has one key per band
-    and the band is mixed into the key, so no bucket holds a passage twice.
+    A passage has one key per band and the band is mixed into the key, so no
+    bucket holds a passage twice.
     """
     if keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
-    # Passages in dedup order, so that a stable sort by key keeps the leaders first in a bucket.
+    # Passages in dedup order, so that the leaders come first in a bucket. The key matrix
+    # is not reordered as a whole (a copy of all of it): one column at a time is.
     by_rank = np.argsort(rank, kind="stable")
-    keys, ids = keys[by_rank], ids[by_rank].astype(np.int64)
+    ids = ids[by_rank].astype(np.int64)
     firsts, seconds = [], []
     for band in range(keys.shape[1]):  # one band at a time: memory of one column, not of all
-        order = np.argsort(keys[:, band])
-        band_keys_sorted = keys[order, band]
+        column = keys[by_rank, band]
+        order = np.argsort(column)
+        band_keys_sorted = column[order]
         starts = np.flatnonzero(np.r_[True, band_keys_sorted[1:] != band_keys_sorted[:-1]])
         sizes = np.diff(np.r_[starts, band_keys_sorted.size])
         # The sort above is not stable (a stable one costs 2.5x); most buckets hold one
@@ -62,16 +64,25 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
             bucket = np.repeat(np.arange(starts.size), sizes)[shared]
             members = order[shared]
             order[shared] = members[np.lexsort((members, bucket))]
-        band_ids = ids[order]
-        for size in np.unique(sizes[sizes > 1]).tolist():
-            group_starts = starts[sizes == size]
-            if size <= BUCKET_LINK_CAP:
-                x, y = np.triu_indices(size, 1)
-            else:
-                x, y = np.nonzero(np.triu(np.ones((size, size), dtype=bool), 1)
-                                  & (np.arange(size) < BUCKET_LINK_CAP)[:, None])
-            firsts.append(band_ids[(group_starts[:, None] + x[None, :]).reshape(-1)])
-            seconds.append(band_ids[(group_starts[:, None] + y[None, :]).reshape(-1)])
+        _bucket_links(ids[order], starts, sizes, firsts, seconds)
+    return _unique_pairs(firsts, seconds)
+
+
+def _bucket_links(ids: np.ndarray, starts: np.ndarray, sizes: np.ndarray, firsts: list, seconds: list) -> None:
+    """The pairs inside each bucket (``ids`` sorted by bucket, leaders first), appended to
+    ``firsts``/``seconds``; buckets of one size are paired in one step."""
+    for size in np.unique(sizes[sizes > 1]).tolist():
+        group_starts = starts[sizes == size]
+        if size <= BUCKET_LINK_CAP:
+            x, y = np.triu_indices(size, 1)
+        else:
+            x, y = np.nonzero(np.triu(np.ones((size, size), dtype=bool), 1)
+                              & (np.arange(size) < BUCKET_LINK_CAP)[:, None])
+        firsts.append(ids[(group_starts[:, None] + x[None, :]).reshape(-1)])
+        seconds.append(ids[(group_starts[:, None] + y[None, :]).reshape(-1)])
+
+
+def _unique_pairs(firsts: list, seconds: list) -> np.ndarray:
     if not firsts:
         return np.empty((0, 2), dtype=np.int64)
     a, b = np.concatenate(firsts), np.concatenate(seconds)
@@ -79,3 +90,23 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     span = int(hi.max()) + 1
     codes = np.unique(lo * span + hi)  # one code per pair: unique across bands, and sorted
     return np.column_stack((codes // span, codes % span))
+
+
+def bucket_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """``candidate_pairs`` over a flat list of (band key, passage id, rank) entries, all bands mixed.
+
+    The band is mixed into every key, so the buckets are the same whether the
+    keys come one band at a time or all at once, or a share of them (the Ray
+    engine groups them by key, so each task holds whole buckets). The result is
+    the unique (lo, hi) id pairs, sorted.
+    """
+    if keys.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    ids = ids.astype(np.int64)
+    order = np.lexsort((ids, rank, keys))  # by key; inside a bucket, dedup order as candidate_pairs has it
+    keys, ids = keys[order], ids[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, keys.size])
+    firsts, seconds = [], []
+    _bucket_links(ids, starts, sizes, firsts, seconds)
+    return _unique_pairs(firsts, seconds)

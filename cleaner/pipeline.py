@@ -16,10 +16,13 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Callable
 
+import numpy as np
+
 from .checkpoint import Pass1State, WorkDir
 from .config import Config
 from .corpus import FurnitureCounter
 from .dedup import DedupIndex
+from .seen import PriorMatches, match_prior, run_passages
 from .document import Reject, Result, Skipped
 from .parallel import WorkerPool
 from .stats import RunStats
@@ -42,16 +45,25 @@ class Cleaner:
     """
 
     def __init__(self, config: Config | None = None, progress: Callable[[str, int], None] | None = None,
-                 log: Callable[[str], None] | None = None, workers: int = 1):
+                 log: Callable[[str], None] | None = None, workers: int = 1, index=None,
+                 engine: str = "local", ray_address: str | None = None):
         self.config = config or Config()
         self.stats = RunStats()
         self.workers = max(1, workers)
         self._progress = progress
         self._log = log or (lambda message: None)  # the library never prints; the CLI passes stderr
+        # An index across runs (``seen.open_index``): earlier runs' passages count as seen.
+        self.index = index
+        if engine not in ("local", "ray"):
+            raise ValueError(f"engine must be 'local' or 'ray', got {engine!r}")
+        # local: forked worker processes on this machine; ray: the same stages on a Ray cluster (engine_ray.py).
+        self.engine, self.ray_address = engine, ray_address
+        self._to_commit: list | None = None
+        self._fingerprint = ""
 
     def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
             fingerprint: str = "", checkpoint_every: int = 1000,
-            checkpoint_seconds: float = 60.0) -> Iterator[Result | Reject]:
+            checkpoint_seconds: float = 60.0, commit_index: bool = True) -> Iterator[Result | Reject]:
         """Clean ``records``; yield rejects as the first pass meets them, then every result in input order.
 
         With ``work_dir`` the first pass is checkpointed every ``checkpoint_every``
@@ -59,6 +71,13 @@ class Cleaner:
         continues from the last checkpoint: ``records`` must then be the same
         records again (``fingerprint`` guards that), and the results are the
         same as those of an uninterrupted run.
+
+        With an ``index``, the run's canonical passages are added to it once the
+        last result has been yielded; ``commit_index=False`` leaves that to
+        ``commit_index()``, for a caller that must first make its output durable
+        (a crash in between then leaves the index as before the run, and a rerun
+        gives the same output). ``fingerprint`` names the run in the index: a rerun
+        with the same one takes the passages it added as its own.
         """
         cfg = self.config
         if work_dir is not None and resume and work_dir.exists():
@@ -79,7 +98,14 @@ class Cleaner:
             spool.seek(state.spool_length)
         else:
             spool = tempfile.TemporaryFile(prefix="cleaner-spool-")
-        with spool, WorkerPool(self.workers, DocumentWork, (cfg,)) as pool:
+        if self.engine == "ray":
+            from .engine_ray import RayPool
+
+            pool = RayPool(self.workers, DocumentWork, (cfg,), address=self.ray_address)
+        else:
+            pool = WorkerPool(self.workers, DocumentWork, (cfg,))
+        stats.engine = self.engine
+        with spool, pool:
             yield from state.rejects
             if not state.done:
                 t0 = time.perf_counter()
@@ -88,6 +114,8 @@ class Cleaner:
             yield from self._second_pass(pool, state, spool)
         stats.seconds = time.perf_counter() - stats.started
         state.index.store.close()
+        if self.index is not None and commit_index:
+            self.commit_index()
         if work_dir is not None:
             work_dir.clear()
 
@@ -142,6 +170,44 @@ class Cleaner:
         state.passage_blocks.extend(item.block_indices)
         state.furniture.add_document(doc_index, item.furniture_keys)
 
+    def _ray_links(self, pool, index: DedupIndex, order):
+        """The checked links, with the candidate pairs and their checks made on Ray (``engine_ray.py``)."""
+        from .engine_ray import components
+
+        ids, keys, rank = index.band_entries(order)
+        pairs = pool.candidate_pairs(keys, ids, rank)
+        if index.excluded.size and pairs.size:
+            pairs = pairs[~np.isin(pairs, index.excluded).any(axis=1)]
+        verified = pool.verify(pairs, index)
+        links = index.checked_links(order, verified=verified)
+        component = components(len(index), ((i, j) for i, others in links.items() for _, j, _ in others))
+        _, sizes = np.unique(component, return_counts=True)
+        self.stats.clusters = int((sizes > 1).sum())
+        return links
+
+    def _claim(self, state: Pass1State, duplicate_of: dict, furniture_pids: set, prior: PriorMatches) -> dict:
+        """Offer the run's canonicals to the index; one that a concurrent run kept first
+        becomes a copy of that run's passage, and so do the passages that were copies of it."""
+        index = state.index
+        canonicals = [pid for pid in range(len(index)) if pid not in duplicate_of and pid not in furniture_pids]
+        self._to_commit = run_passages(index, state.doc_ids, canonicals)
+        self._fingerprint = state.fingerprint
+        lost = {}
+        unclaimed = [p for p in self._to_commit if (p.doc_id, p.line) not in prior.own]
+        for pid, (kept, sim, rule) in self.index.claim(unclaimed, state.fingerprint, index).items():
+            lost[pid] = (prior.add(kept), sim, rule)
+        if not lost:
+            return duplicate_of
+        self._to_commit = [p for p in self._to_commit if p.pid not in lost]
+        return _redirect(duplicate_of, lost)
+
+    def commit_index(self) -> None:
+        """Add the finished run's canonical passages to the index (one atomic step)."""
+        if self.index is None or self._to_commit is None:
+            return
+        self.index.commit(self._to_commit, self._fingerprint, self.stats)
+        self._to_commit = None
+
     def _second_pass(self, pool: WorkerPool, state: Pass1State, spool) -> Iterator[Result]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
         t0 = time.perf_counter()
@@ -153,7 +219,17 @@ class Cleaner:
                 if key in site_furniture and not index.pinned[pid]:
                     furniture_pids.add(pid)
                     index.exclude(pid)
-        duplicate_of = index.assign()
+        prior = None
+        if self.index is not None:
+            prior = match_prior(index, self.index, state.fingerprint)
+        order = index.order()
+        if self.engine == "ray":
+            links = self._ray_links(pool, index, order)
+        else:
+            links = index.checked_links(order)
+        duplicate_of = index.assign(order, links, prior)
+        if self.index is not None:
+            duplicate_of = self._claim(state, duplicate_of, furniture_pids, prior)
         stats.phases["dedup"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # Counted here, not during the first pass, so a rerun of this pass counts once.
@@ -179,18 +255,28 @@ class Cleaner:
                         fates[block] = ("furniture",)
                     elif pid in duplicate_of:
                         canon, rule = duplicate_of[pid]
-                        fates[block] = ("dup", doc_ids[index.doc[canon]], index.line[canon], rule)
+                        if canon >= 0:
+                            fates[block] = ("dup", doc_ids[index.doc[canon]], index.line[canon], rule, False)
+                        else:
+                            kept = prior.entry(canon)
+                            fates[block] = ("dup", kept.doc_id, kept.line, rule, index.words[pid] > kept.words)
                 own = list(pids.values())
                 target = None
                 if own and all(p in duplicate_of or p in furniture_pids for p in own):
-                    target = _duplicate_target(own, duplicate_of, index, doc_ids)
-                # Read by offset (pread): whichever process assembles reads it, with no shared file position.
-                yield AssemblyJob(spool.fileno(), start, end - start, pids, fates, target)
+                    target = _duplicate_target(own, duplicate_of, index, doc_ids, prior)
+                if self.engine == "ray":  # the document goes with the job: a Ray worker cannot see this file
+                    yield AssemblyJob(-1, start, end - start, pids, fates, target,
+                                      os.pread(spool.fileno(), end - start, start))
+                else:  # read by offset (pread), with no shared file position
+                    yield AssemblyJob(spool.fileno(), start, end - start, pids, fates, target)
 
         # Assembly is light next to the first pass: shipping each result back from a
         # worker cost more than it saved (measured, also with results sent as JSON
         # text), so it runs here.
-        assembled = map(pool.local.assemble, jobs())
+        if self.engine == "ray":
+            assembled = pool.map("assemble", ((job,) for job in jobs()))
+        else:
+            assembled = map(pool.local.assemble, jobs())
         for result, counts in assembled:
             for key, value in counts.items():
                 if key.startswith("removed:"):
@@ -207,20 +293,34 @@ class Cleaner:
         stats.phases["second_pass"] = time.perf_counter() - t0
 
 
-def _duplicate_target(own_pids: list[int], duplicate_of: dict, index: DedupIndex, doc_ids: list[str]) -> str | None:
+def _redirect(duplicate_of: dict, lost: dict[int, tuple[int, float, str]]) -> dict:
+    """Passages whose canonical lost its claim to a concurrent run follow it to the winner."""
+    out = dict(duplicate_of)
+    for pid, (winner, _, rule) in lost.items():
+        out[pid] = (winner, rule)
+    for pid, (canon, rule) in duplicate_of.items():
+        if canon in lost:
+            out[pid] = (lost[canon][0], rule)
+    return out
+
+
+def _duplicate_target(own_pids: list[int], duplicate_of: dict, index: DedupIndex, doc_ids: list[str],
+                      prior: PriorMatches | None) -> str | None:
     """The document holding most of this one's canonical text; None if it all lives here."""
-    words_by_doc: dict[int, int] = {}
+    # A document of this run is (0, its index); one an earlier run kept is (1, its id): ties go to this run's.
+    words_by_doc: dict[tuple, int] = {}
     for pid in own_pids:
         if pid not in duplicate_of:
             continue
-        canon_doc = index.doc[duplicate_of[pid][0]]
-        if canon_doc == index.doc[pid]:
+        canon = duplicate_of[pid][0]
+        canon_doc = (0, index.doc[canon], "") if canon >= 0 else (1, 0, prior.entry(canon).doc_id)
+        if canon_doc[:2] == (0, index.doc[pid]):
             return None  # an in-document copy: the canonical is in this very document
         words_by_doc[canon_doc] = words_by_doc.get(canon_doc, 0) + index.words[pid]
     if not words_by_doc:
         return None
-    best = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))
-    return doc_ids[best[0]]
+    best = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return doc_ids[best[1]] if best[0] == 0 else best[2]
 
 
 def clean(records: Iterable, config: Config | None = None) -> Iterator[Result | Reject]:

@@ -23,6 +23,8 @@ class RunStats:
     index_bytes: int = 0  # memory of the dedup index at the end of the first pass
     index_passages: int = 0  # passages in it (titles included)
     phases: dict = field(default_factory=dict)  # seconds spent in each stage of the run
+    engine: str = "local"
+    clusters: int | None = None  # duplicate clusters (connected components), where the engine counts them
     removed: Counter = field(default_factory=Counter)
     rejects: Counter = field(default_factory=Counter)
     skips: Counter = field(default_factory=Counter)
@@ -49,6 +51,8 @@ class RunStats:
             "dedup": self.dedup,
             "seconds": round(self.seconds, 3),
             "workers": self.workers,
+            "engine": self.engine,
+            **({} if self.clusters is None else {"clusters": self.clusters}),
             "index_bytes": self.index_bytes,
             "index_passages": self.index_passages,
             "index_bytes_per_passage": round(self.index_bytes / self.index_passages, 1) if self.index_passages else None,

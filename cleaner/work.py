@@ -55,9 +55,10 @@ class AssemblyJob:
     offset: int
     length: int
     pids: dict[int, int]
-    # Per block index: ("furniture",) or ("dup", kept_id, kept_line, rule).
+    # Per block index: ("furniture",) or ("dup", kept_id, kept_line, rule, longer than the kept copy).
     fates: dict[int, tuple]
     duplicate_of: str | None
+    blob: bytes | None = None  # the spooled document itself, for a worker that cannot read the spool
 
 
 def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skipped:
@@ -187,18 +188,18 @@ class DocumentWork:
 
     def assemble(self, job: AssemblyJob) -> tuple[Result, Counter]:
         """The output record of one document, and the counts it adds to the run's."""
-        (doc, st), pids, fates = pickle.loads(os.pread(job.spool_fd, job.length, job.offset)), job.pids, job.fates
+        (doc, st), pids, fates = pickle.loads(job.blob if job.blob is not None else os.pread(job.spool_fd, job.length, job.offset)), job.pids, job.fates
         counts: Counter = Counter()
         removals: list[Removal] = []
         body: list[str] = []
         loose = []  # kept lines that are not dedup passages (no words left after cuts)
         counts["passages"] += len(pids)
 
-        def remove(block, text: str, reason: str, rule: str, kept=None) -> None:
+        def remove(block, text: str, reason: str, rule: str, kept=None, longer: bool = False) -> None:
             kept_id = kept_line = None
             if kept is not None:
                 kept_id, kept_line = kept
-            removals.append(Removal(doc.id, block.line, text, reason, rule, kept_id, kept_line))
+            removals.append(Removal(doc.id, block.line, text, reason, rule, kept_id, kept_line, longer))
             counts["removed:" + reason] += 1
 
         title_line = st.title.line if st.title else None
@@ -238,8 +239,8 @@ class DocumentWork:
             elif fates[b.index][0] == "furniture":
                 remove(b, b.text, "site_furniture", "corpus_recurrence")
             else:
-                _, kept_id, kept_line, rule = fates[b.index]
-                remove(b, b.text, "near_duplicate", rule, (kept_id, kept_line))
+                _, kept_id, kept_line, rule, longer = fates[b.index]
+                remove(b, b.text, "near_duplicate", rule, (kept_id, kept_line), longer)
                 counts["duplicate_passages"] += 1
 
         dup_doc = job.duplicate_of
