@@ -38,6 +38,7 @@ FLAGS = {
     "id_field": (str, "JSONL/Parquet field holding the record id."),
     "text_field": (str, "JSONL/Parquet field holding the text."),
     "html_field": (str, "JSONL/Parquet field holding HTML, used when the text field is absent."),
+    "rules": (str, "TOML file of user rules and allow-listed lines (see README, Tuning)."),
 }
 
 
@@ -79,6 +80,8 @@ def resolve_config(config_path: str | None, flags: dict) -> Config:
         for key in data:
             if key not in known:
                 raise click.UsageError(f"{config_path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        if isinstance(data.get("rules"), str):  # a rules file named in a config file sits beside it
+            data["rules"] = os.path.join(os.path.dirname(config_path), data["rules"])
         values.update(data)
     values.update({k: v for k, v in flags.items() if v is not None})
     try:
