@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 
 import pytest
 
@@ -210,3 +211,47 @@ class CliRunnerNoCatch:
         from cleaner.cli import main
 
         return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_rules_test_reports_what_changed_on_the_golden_set(tmp_path, cli):
+    rules = _write(tmp_path, """
+[[rule]]
+name = "highlights"
+category = "cta"
+pattern = '^Here are \\w+ highlights'
+
+[[rule]]
+name = "never"
+category = "footer"
+pattern = '^No golden line says this$'
+
+[allow]
+lines = ["Advertisement"]
+""")
+    result = cli("rules", "test", rules)
+    assert result.exit_code == 0, result.output
+    out = result.output.splitlines()
+    assert out[0] == f"rules {rules} on 5 golden documents"
+    assert "newly removed: 1" in out
+    assert f"  {BI_DOC}:22  kept -> cta/user:highlights  {HIGHLIGHTS!r}" in out
+    assert "newly kept: 3" in out
+    for line in (10, 13, 16):
+        assert f"  {POLL_DOC}:{line}  ad_slot/ad_label -> kept  'Advertisement'" in out
+    assert "removed differently: 0" in out
+    assert "allow-listed lines in the golden set: 3" in out
+    assert "rule highlights: 1 line" in out
+    assert "rule never: 0 lines  (matched nothing in the golden set)" in out
+    # Another golden folder: one seed only.
+    (tmp_path / "g" / "input").mkdir(parents=True)
+    shutil.copy(GOLDEN / "input" / f"{POLL_DOC}.txt", tmp_path / "g" / "input")
+    result = cli("rules", "test", rules, "--golden", tmp_path / "g")
+    assert result.exit_code == 0, result.output
+    assert "on 1 golden documents" in result.output and "newly removed: 0" in result.output
+    assert "newly kept: 3" in result.output
+
+
+def test_rules_test_fails_on_a_rule_that_does_not_compile(tmp_path):
+    rules = _write(tmp_path, '[[rule]]\nname = "broken"\ncategory = "ad_slot"\npattern = "^(Sponsored"\n')
+    result = CliRunnerNoCatch().invoke("rules", "test", rules)
+    assert result.exit_code == 2
+    assert f"{rules}: rule 1 (broken): pattern '^(Sponsored' does not compile" in result.output
