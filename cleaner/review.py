@@ -61,13 +61,15 @@ def line_segments(line: str, entries: list[tuple[int, Removal]]) -> tuple[list, 
     A whole-line removal carries the line's text; a cut carries its piece, found
     in order along the line. Returns the segments and the entries not found.
     """
-    for k, r in entries:
-        if r.text == line:
-            return [[line, k]], [k for k2, _ in entries if k2 != k]
     spans: list[tuple[int, int, int]] = []
-    unplaced, rest = [], []
+    unplaced: list[int] = []
+    # A whole-line removal (a line removed after a span was cut from it carries
+    # its whole text too) takes whatever the cuts left.
+    rest = [k for k, r in entries if r.text == line]
     pos = 0
     for k, r in entries:
+        if k in rest:
+            continue
         text = r.text
         if r.reason == "over_limit" and "… [" in text:  # the audit shortens a cut of megabytes
             start = line.find(text[: text.rindex("… [")], pos)
@@ -545,7 +547,12 @@ document.getElementById("search").addEventListener("input", () => {
 document.getElementById("reason").addEventListener("change", () => { filter(); page = 0; render(); });
 document.getElementById("prev").onclick = () => { page--; render(); window.scrollTo(0, document.getElementById("docs").offsetTop - 60); };
 document.getElementById("next").onclick = () => { page++; render(); window.scrollTo(0, document.getElementById("docs").offsetTop - 60); };
-document.getElementById("pageno").addEventListener("change", e => { page = Number(e.target.value) - 1; render(); });
+document.getElementById("pageno").addEventListener("change", e => {
+  // Render only on a new page: a change fired as the box loses focus to a click on a
+  // link must not redraw the link away from under that click.
+  const p = Number(e.target.value) - 1;
+  if (p !== page) { page = p; render(); }
+});
 document.querySelector("#detail .close").onclick = () => { document.getElementById("detail").style.display = "none"; };
 document.addEventListener("click", e => {
   const del = e.target.closest("del.rm");

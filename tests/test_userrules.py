@@ -255,3 +255,14 @@ def test_rules_test_fails_on_a_rule_that_does_not_compile(tmp_path):
     result = CliRunnerNoCatch().invoke("rules", "test", rules)
     assert result.exit_code == 2
     assert f"{rules}: rule 1 (broken): pattern '^(Sponsored' does not compile" in result.output
+
+
+def test_allow_list_does_not_protect_a_copy_from_dedup(tmp_path):
+    shared = "Share your thoughts with us below, and tell our newsroom what the council should do about the flooding"
+    docs = [{"id": "a", "text": f"The river rose two metres overnight and closed the old bridge to traffic.\n{shared}"},
+            {"id": "b", "text": f"Schools stayed shut on Monday while crews pumped water out of the basements.\n{shared}"}]
+    rules = _write(tmp_path, f'[allow]\nlines = ["{shared}"]\n')
+    out = {r.id: r for r in Cleaner(Config(rules=str(rules))).run(docs)}
+    assert shared in out["a"].body.split("\n\n")
+    assert shared not in out["b"].body
+    assert [(x.reason, x.kept_id, x.kept_line) for x in out["b"].removals] == [("near_duplicate", "a", 2)]
