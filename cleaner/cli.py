@@ -283,7 +283,10 @@ def review(inputs, output, explain_path, results_path, page_size, workers, confi
     if results_path and not explain_path:
         raise click.UsageError("--results goes with --explain")
     if explain_path:
-        page = review_audit(list(inputs), config, explain_path, results_path, page_size)
+        try:
+            page = review_audit(list(inputs), config, explain_path, results_path, page_size)
+        except (OSError, ValueError, KeyError) as exc:
+            raise click.UsageError(f"cannot read {explain_path} / {results_path or '-'}: {exc}") from exc
         note = f"from {explain_path}"
     else:
         page, stats = review_run(list(inputs), config, workers or default_workers(), page_size)

@@ -18,6 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "docs" / "review.png"
+TARGET = re.compile(r"\btarget\b")
 
 
 def page_data(path: Path) -> dict:
@@ -114,6 +115,12 @@ def test_markup_in_the_input_is_text(tmp_path, cli):
 # --- in the browser ---------------------------------------------------------------
 
 
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 @pytest.fixture(scope="module")
 def browser():
     required = os.environ.get("CLEANER_REQUIRE_BROWSER") == "1"  # .ci/run: a missing browser is a failure
@@ -132,6 +139,7 @@ def browser():
 def _open(browser, path: Path, height: int = 1000):
     page = browser.new_page(viewport={"width": 1280, "height": height})
     problems: list[str] = []
+    page.set_default_timeout(60_000)
     page.on("pageerror", lambda e: problems.append(f"error: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.on("request", lambda r: problems.append(f"request: {r.url}") if not r.url.startswith("file:") else None)
@@ -167,15 +175,17 @@ def test_golden_page_in_chromium(browser, golden_page):
     assert "kept in 004_24fd8f660d9764e9 line 1" in copy.get_attribute("title")
     copy.click()
     page.wait_for_url(re.compile("#d4-l1$"))
-    assert "target" in page.locator("#d4-l1").get_attribute("class")
+    expect(page.locator("#d4-l1")).to_have_class(TARGET)  # hashchange comes after the URL
     assert _in_view(page, "#d4-l1")
     assert "title_repeat" in page.locator("#detail").inner_text()
     # The other one, from the cluster view's member link and then from the copy itself.
     page.locator("li.cluster").first.locator("ul.members a").click()
     page.wait_for_url(re.compile("#d1-l6$"))
+    expect(page.locator("#d1-l6")).to_have_class(TARGET)
     page.locator("#d1-l6 del.rm").click()
     page.wait_for_url(re.compile("#d1-l1$"))
-    assert _in_view(page, "#d1-l1") and "target" in page.locator("#d1-l1").get_attribute("class")
+    expect(page.locator("#d1-l1")).to_have_class(TARGET)
+    assert _in_view(page, "#d1-l1")
     assert page.locator("#jump").get_attribute("href") == "#d1-l1"
     page.locator("#d3-l10 del.rm").click()  # a removal that is no duplicate shows its details
     assert "ad_label" in page.locator("#detail").inner_text()
@@ -226,8 +236,6 @@ def _big_corpus(path: Path, n: int = 10_000) -> None:
 
 
 def test_ten_thousand_documents(browser, tmp_path, cli):
-    from playwright.sync_api import expect
-
     corpus, path = tmp_path / "big.jsonl", tmp_path / "big.html"
     _big_corpus(corpus)
     result = cli("review", corpus, "-o", path, "-w", 2)
@@ -259,6 +267,7 @@ def test_ten_thousand_documents(browser, tmp_path, cli):
     assert page.locator("#pageinfo").inner_text().startswith(f"page {doc // 50 + 1} of 200")
     page.locator(f"#d{doc}-l{line} del.rm").click()
     page.wait_for_url(re.compile(f"#d{kept_doc}-l{kept_line}$"))
+    expect(page.locator(f"#d{kept_doc}-l{kept_line}")).to_have_class(TARGET)
     assert page.locator("#pageinfo").inner_text().startswith("page 1 of 200")
     assert _in_view(page, f"#d{kept_doc}-l{kept_line}")
     assert problems == []
