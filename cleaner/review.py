@@ -154,7 +154,7 @@ def page_data(views: list[DocView], rejects: Iterable[Reject] = (), meta: dict |
     line_text = {}
     docs = []
     clusters: dict[tuple[int, int | None], list] = defaultdict(list)
-    furniture: dict[str, list] = {}
+    furniture: dict[str, dict] = {}  # by normalised text: the first text seen, counts, where first seen
     for i, v in enumerate(views):
         rm = []
         for k, r in enumerate(v.removals):
@@ -163,12 +163,9 @@ def page_data(views: list[DocView], rejects: Iterable[Reject] = (), meta: dict |
             if r.reason == "near_duplicate" and kept_doc is not None:
                 clusters[(kept_doc, r.kept_line)].append([i, r.line, r.text, r.rule])
             elif r.reason == "site_furniture":
-                key = normalized(r.text)
-                entry = furniture.setdefault(key, [r.text, 0, 0, -1, i, r.line])
-                entry[1] += 1
-                if entry[3] != i:
-                    entry[2] += 1
-                    entry[3] = i
+                f = furniture.setdefault(normalized(r.text), {"text": r.text, "removed": 0, "docs": set(), "at": (i, r.line)})
+                f["removed"] += 1
+                f["docs"].add(i)
         for number, segments in v.lines:
             line_text[(i, number)] = "".join(s if isinstance(s, str) else s[0] for s in segments)
         docs.append({"id": v.id, "t": v.title, "tl": v.title_line, "dup": v.duplicate_of,
@@ -179,7 +176,7 @@ def page_data(views: list[DocView], rejects: Iterable[Reject] = (), meta: dict |
         canon = line_text.get((doc, line), "") if line is not None else ""
         cluster_list.append([doc, line, canon, members])
     cluster_list.sort(key=lambda c: (-len(c[3]), c[0], c[1] if c[1] is not None else -1))
-    furniture_list = sorted(([t, n, d, i, ln] for t, n, d, _, i, ln in furniture.values()),
+    furniture_list = sorted(([f["text"], f["removed"], len(f["docs"]), *f["at"]] for f in furniture.values()),
                             key=lambda f: (-f[1], f[0]))
     colours = [REASON_COLOURS.get(r) or _SPARE_COLOURS[i % len(_SPARE_COLOURS)] for i, r in enumerate(reasons)]
     return {
