@@ -14,7 +14,7 @@ import pytest
 
 from conftest import GOLDEN, ROOT, read_jsonl
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CLEANER_CHROMIUM", "/usr/bin/chromium")  # Debian's package
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "docs" / "review.png"
