@@ -299,7 +299,7 @@ ol.clusters li{margin-bottom:6px}
 .members{margin:2px 0 0 0;padding-left:16px;color:#444}
 table.furn{border-collapse:collapse;font-size:13px;width:100%}
 table.furn td{border-bottom:1px solid #eee;padding:2px 4px}
-.toolbar{position:sticky;top:0;background:#eceff1;border:1px solid #cfd8dc;border-radius:6px;padding:6px 10px;margin:12px 0;display:flex;flex-wrap:wrap;gap:8px;align-items:center;z-index:2}
+.toolbar{position:sticky;top:0;background:#eceff1;border:1px solid #cfd8dc;padding:6px 10px;margin:12px 0;display:flex;flex-wrap:wrap;gap:8px;align-items:center;z-index:2}
 .toolbar input[type=search]{width:280px;padding:3px 6px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 10px;font-size:12px;margin:6px 0}
 .legend span::before{content:"";display:inline-block;width:10px;height:10px;background:var(--c);margin-right:3px;border-radius:2px}
