@@ -36,7 +36,14 @@ def golden_page(tmp_path_factory):
     from cleaner.cli import main
 
     path = tmp_path_factory.mktemp("review") / "report.html"
-    result = CliRunner().invoke(main, ["review", str(GOLDEN / "input"), "-o", str(path)], catch_exceptions=False)
+    # A relative input path: the page names its inputs, and the screenshot should not
+    # change with the folder the repository is checked out in.
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(main, ["review", "golden/input", "-o", str(path)], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
     assert result.exit_code == 0, result.output
     return path
 
