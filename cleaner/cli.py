@@ -40,6 +40,7 @@ FLAGS = {
     "id_field": (str, "JSONL/Parquet field holding the record id."),
     "text_field": (str, "JSONL/Parquet field holding the text."),
     "html_field": (str, "JSONL/Parquet field holding HTML, used when the text field is absent."),
+    "rules": (str, "TOML file of user rules and allow-listed lines (see README, Tuning)."),
 }
 
 
@@ -81,6 +82,8 @@ def resolve_config(config_path: str | None, flags: dict) -> Config:
         for key in data:
             if key not in known:
                 raise click.UsageError(f"{config_path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        if isinstance(data.get("rules"), str):  # a rules file named in a config file sits beside it
+            data["rules"] = os.path.join(os.path.dirname(config_path), data["rules"])
         values.update(data)
     values.update({k: v for k, v in flags.items() if v is not None})
     try:
@@ -284,6 +287,71 @@ def bench(inputs, worker_counts, repeats, json_path):
     if json_path:
         with open(json_path, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=2)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="The HTML file to write (self-contained: no network, no CDN).")
+@click.option("--explain", "explain_path", default=None,
+              help="Build from this --explain file of an earlier run instead of running again; INPUTS give the text.")
+@click.option("--results", "results_path", default=None,
+              help="With --explain: that run's JSONL output, for titles, related items and duplicate_of.")
+@click.option("--page-size", type=click.IntRange(min=1), default=50, show_default=True, help="Documents per page.")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: every core).")
+@_config_options
+def review(inputs, output, explain_path, results_path, page_size, workers, config_path, **flags):
+    """Write an HTML page showing what a run of INPUTS removes, and why.
+
+    Kept text is plain, removed spans are struck through and coloured by reason
+    (hover: the rule; a duplicate links to the passage kept), with the corpus
+    view: removals per reason, site furniture learned, duplicate clusters.
+    """
+    from .review import review_audit, review_run
+
+    config = resolve_config(config_path, flags)
+    if results_path and not explain_path:
+        raise click.UsageError("--results goes with --explain")
+    if explain_path:
+        try:
+            page = review_audit(list(inputs), config, explain_path, results_path, page_size)
+        except (OSError, ValueError, KeyError) as exc:
+            raise click.UsageError(f"cannot read {explain_path} / {results_path or '-'}: {exc}") from exc
+        note = f"from {explain_path}"
+    else:
+        page, stats = review_run(list(inputs), config, workers or default_workers(), page_size)
+        note = f"{stats.documents} documents"
+    w = Writer(output, plain=True)
+    w.write_text(page)
+    w.commit()
+    click.echo(f"cleaner: review of {note} written to {output}", err=True)
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Check a user rules file (see --rules)."""
+
+
+@rules_group.command("test")
+@click.argument("rules_file", type=click.Path(dir_okay=False))
+@click.option("--golden", "golden_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Golden folder (or its input/ folder) to test on [default: the repository's golden/].")
+def rules_test(rules_file, golden_dir):
+    """Run the golden inputs with and without RULES_FILE and list every line that changes.
+
+    Exit status 2 when the file does not load (a rule that does not compile, an
+    unknown category: the message names the rule).
+    """
+    from .tuning import compare_rules, default_golden, golden_inputs
+
+    try:
+        config = Config(rules=rules_file)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    inputs = golden_inputs(golden_dir) if golden_dir else default_golden()
+    if inputs is None:
+        raise click.UsageError("no golden/ folder beside the package: pass --golden DIR")
+    report = compare_rules(config, inputs)
+    click.echo("\n".join(report.lines([r.name for r in config.rules.rules], rules_file)))
 
 
 @main.command("config")

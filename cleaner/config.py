@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from .userrules import UserRules, load_rules, parse_rules
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class Config:
     id_field: str = "id"
     text_field: str = "text"
     html_field: str = "html"
+    # User rules and allow-list (``--rules FILE``): a path or a mapping is loaded here, so
+    # that a bad file fails before any input is read, and workers get the compiled rules.
+    rules: UserRules | None = None
 
     def __post_init__(self) -> None:
         _positive = (
@@ -108,6 +115,13 @@ class Config:
             raise ValueError("id_field, text_field and html_field must name three different fields")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+        if isinstance(self.rules, (str, os.PathLike)):
+            object.__setattr__(self, "rules", load_rules(self.rules))
+        elif isinstance(self.rules, Mapping):
+            data = dict(self.rules)
+            object.__setattr__(self, "rules", parse_rules(data, str(data.get("file", "<rules>"))))
+        elif self.rules is not None and not isinstance(self.rules, UserRules):
+            raise ValueError(f"rules must be a path to a TOML rules file, got {self.rules!r}")
 
     def dedup_settings(self) -> dict:
         """The settings that make two signatures comparable, for the run summary."""
@@ -128,4 +142,6 @@ class Config:
         }
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["rules"] = self.rules.as_dict() if self.rules is not None else None
+        return out

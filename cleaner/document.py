@@ -85,6 +85,9 @@ class Result:
     duplicate_of: str | None
     metadata: dict[str, Any]
     removals: list[Removal] = field(default_factory=list)
+    # The text that removal line numbers count in (after HTML extraction, mojibake repair
+    # and truncation): what the review page shows. Not part of the output record.
+    source_text: str | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
         return {

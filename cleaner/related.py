@@ -72,7 +72,7 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
     # Runs of blurb, counter(s), blurb, counter(s): two or more make a related block.
     blurbs = [
         b for i, b in enumerate(blocks[:-1])
-        if b.verdict is None and not b.related and is_counter(blocks[i + 1]) and b.words <= max_words
+        if b.verdict is None and not b.related and not b.allowed and is_counter(blocks[i + 1]) and b.words <= max_words
     ]
     if len(blurbs) >= 2:
         for b in blurbs:
@@ -84,6 +84,8 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
             continue
         prev_line = header.line
         for b in blocks[i + 1:]:
+            if b.allowed:
+                break
             if b.related:
                 prev_line = b.line
                 continue
@@ -100,7 +102,7 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
 
     # "Read more: <headline>" on a line of its own.
     for b in blocks:
-        if b.verdict is None and not b.related:
+        if b.verdict is None and not b.related and not b.allowed:
             m = PREFIX_LINE_RE.fullmatch(strip_marks(b.kept_text()))
             if m and len(m.group("item").split()) <= 30:
                 take(b, m.group("item").strip())
@@ -114,7 +116,7 @@ def cut_inline_related(blocks: list[Block]) -> list[tuple[Block, str]]:
     """"Related: <Headline>" inside a paragraph: cut the headline out of the prose."""
     items = []
     for b in blocks:
-        if not b.kept:
+        if not b.kept or b.allowed:
             continue
         for m in INLINE_PREFIX_RE.finditer(b.text):
             rest = b.text[m.end():]
@@ -135,7 +137,8 @@ def tail_after_related(blocks: list[Block], items: list[tuple[Block, str]]) -> N
     tail = [b for b in blocks[last + 1:] if b.kept]
     if 0 < len(tail) <= 3 and all(b.words <= 60 for b in tail):
         for b in tail:
-            b.verdict = ("footer", "after_related")
+            if not b.allowed:
+                b.verdict = ("footer", "after_related")
 
 
 def distinct_items(items: list[tuple[Block, str]]) -> tuple[list[tuple[Block, str]], list[tuple[Block, str, Block]]]:

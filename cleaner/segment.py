@@ -28,6 +28,8 @@ class Block:
     tail_rule: tuple[str, str] | None = None
     # Where a reader question glued to the end of this line starts, if it holds one.
     question_at: int | None = None
+    # On the user's allow-list: no strip rule, structure step or furniture pass removes it.
+    allowed: bool = False
 
     @property
     def kept(self) -> bool:

@@ -18,6 +18,7 @@ from .config import Config
 from .rules import RULES, TAIL_ONLY, match_line
 from .segment import Block, segment
 from .text import normalized, strip_marks, word_count
+from .userrules import UserRule, match_user
 
 
 _POLL_QUESTION_MAX_WORDS = 25
@@ -58,6 +59,9 @@ class Stripped:
     related_repeats: list[tuple[Block, str, Block]] = field(default_factory=list)
     # Related items captured from HTML containers before extraction: no input line of their own.
     extra_related: list[str] = field(default_factory=list)
+    # Indices into config.rules of the user rules that apply to this document (its
+    # language and site), kept so that assembly judges a cut line by the same rules.
+    user_rules: tuple[int, ...] = ()
 
     def add_related(self, texts: list[str]) -> None:
         seen = {normalized(t) for t in self.related_texts()}
@@ -71,35 +75,49 @@ class Stripped:
         return [text for _, text in self.related] + self.extra_related
 
 
-def strip_document(text: str, config: Config | None = None) -> Stripped:
+def strip_document(text: str, config: Config | None = None, metadata: dict | None = None) -> Stripped:
+    """``metadata`` (the record's fields) tells which user rules apply: by language and site."""
     cfg = config or Config()
     blocks = segment(text)
     for b in blocks:
         if len(b.text) > cfg.max_line_chars:  # only when over_limit = "truncate"; "reject" never gets here
             b.cuts.append((cfg.max_line_chars, len(b.text), "over_limit", "max_line_chars"))
-    _judge(blocks)
+    user_ids: tuple[int, ...] = ()
+    user: tuple[UserRule, ...] = ()
+    if cfg.rules is not None:
+        user_ids = cfg.rules.for_document(metadata, text)
+        user = cfg.rules.select(user_ids)
+        for b in blocks:
+            b.allowed = cfg.rules.allows(b.text)
+    _judge(blocks, user)
     # Spans cut from inside a line first, then the line rules judge what is left,
     # so that a second run over the output finds nothing more to remove.
     _leading_noise(blocks)
     _citation_markers(blocks)
-    _judge([b for b in blocks if b.cuts and b.kept])
+    _judge([b for b in blocks if b.cuts and b.kept], user)
     _poll_bodies(blocks)
     _image_captions(blocks)
     items = related_mod.find_related(blocks, cfg.related_max_words)
-    _judge([b for b in blocks if b.cuts and b.kept])
+    _judge([b for b in blocks if b.cuts and b.kept], user)
     related_mod.tail_after_related(blocks, items)
     _mark_questions(blocks)
     title = _title(blocks, cfg.exact_min_words)
     kept_items, repeats = related_mod.distinct_items([(b, t) for b, t in items if b.related or b.kept])
-    return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats)
+    return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats, user_rules=user_ids)
 
 
-def _judge(blocks: list[Block]) -> None:
-    """Apply the line rules to each block's text (what is left of it after cuts)."""
+def _judge(blocks: list[Block], user: tuple[UserRule, ...] = ()) -> None:
+    """Apply the user rules, then the built-in line rules, to each block's text (what is left of it after cuts)."""
     for b in blocks:
+        if b.allowed:
+            continue
         text = b.kept_text()
         words = word_count(text) if b.cuts else b.words
-        m = match_line(text, words) if words else None
+        m = None
+        if words and user:
+            m = match_user(user, text, words)
+        if m is None and words:
+            m = match_line(text, words)
         if words == 0:
             # No letter or digit: a rule, a stray symbol or a control character.
             b.verdict = ("noise", "no_words") if not b.cuts else ("noise", "cut_remainder")
@@ -115,6 +133,8 @@ def _poll_bodies(blocks: list[Block]) -> None:
         if b.verdict != ("poll", "poll_header"):
             continue
         for nxt in blocks[i + 1 : i + 1 + _POLL_MAX_LINES]:
+            if nxt.allowed:
+                break
             if nxt.verdict is not None:
                 if nxt.verdict[0] == "poll":
                     continue
@@ -128,7 +148,7 @@ def _poll_bodies(blocks: list[Block]) -> None:
 
 def _is_alt_text(b: Block) -> bool:
     """Image alt text left in a dump: a few lower-case words, no sentence punctuation."""
-    return b.verdict is None and 1 <= b.words <= 8 and bool(_ALT_TEXT_RE.fullmatch(b.text))
+    return b.verdict is None and not b.allowed and 1 <= b.words <= 8 and bool(_ALT_TEXT_RE.fullmatch(b.text))
 
 
 def _image_captions(blocks: list[Block]) -> None:
@@ -142,7 +162,7 @@ def _image_captions(blocks: list[Block]) -> None:
             continue
         b.verdict = ("photo_credit", "image_alt_text")
         for w in window[:credit_at]:
-            if w.verdict is None and w.words <= 40:
+            if w.verdict is None and not w.allowed and w.words <= 40:
                 w.verdict = ("photo_credit", "image_caption")
 
 
@@ -153,14 +173,14 @@ def _mark_questions(blocks: list[Block]) -> None:
     known only after dedup has removed its copies; ``closing_questions`` decides then.
     """
     for b in blocks:
-        if b.verdict is None and b.tail_rule is None:
+        if b.verdict is None and b.tail_rule is None and not b.allowed:
             # A closing question is short: look at the line's end only, not across a huge line.
             match = _TRAILING_QUESTION_RE.search(b.text, max(0, len(b.text) - _QUESTION_WINDOW))
             if match and match.start() > 0:
                 b.question_at = match.start()
 
 
-def closing_questions(body: list[Block]) -> None:
+def closing_questions(body: list[Block], user: tuple[UserRule, ...] = ()) -> None:
     """Remove the tail-only lines (reader questions, author bios) that end the final body, then a glued question.
 
     Repeats until nothing changes: what a cut leaves is judged again by the line
@@ -179,7 +199,7 @@ def closing_questions(body: list[Block]) -> None:
             break
         last.cuts.append((last.question_at, len(last.text), "reader_question", "closing_question"))
         _leading_noise([last])
-        _judge([last])
+        _judge([last], user)
         body[:] = [b for b in body if b.verdict is None]
 
 
@@ -192,7 +212,7 @@ def _headline_like(text: str) -> bool:
 def _leading_noise(blocks: list[Block]) -> None:
     """A breadcrumb slash ("/Mark Zuckerberg livestreamed...") or a date stuck to a headline's front."""
     for b in blocks:
-        if b.verdict is None and not b.related:
+        if b.verdict is None and not b.related and not b.allowed:
             slash = _LEADING_SLASH_RE.match(b.text)
             if slash:
                 b.cuts.append((0, slash.end(), "noise", "leading_slash"))
@@ -223,7 +243,7 @@ def _title(blocks: list[Block], repeat_min_words: int) -> Block | None:
         return first
     for b in blocks[first.index + 1 :]:
         # A repeat has about as many words: only those are worth normalising.
-        if b.kept and abs(b.words - first.words) <= 3 and normalized(b.kept_text()) == key:
+        if b.kept and not b.allowed and abs(b.words - first.words) <= 3 and normalized(b.kept_text()) == key:
             b.verdict = ("near_duplicate", "title_repeat")
     return first
 
@@ -242,7 +262,7 @@ def _citation_markers(blocks: list[Block]) -> None:
     if not numbers:
         return
     for b in blocks:
-        if not b.kept:
+        if not b.kept or b.allowed:
             continue
         for m in _CITATION_RE.finditer(b.text):
             if m.group(1) not in numbers:

@@ -97,7 +97,7 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         # recurs ("The company declined to comment.") is news prose.
         joined = " ".join(toks)
         lines.append(joined)
-        candidates.append(not sentence)
+        candidates.append(not sentence and not b.allowed)
         if toks:
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined))
             blocks.append(b)
@@ -176,7 +176,7 @@ class DocumentWork:
                     if fixed != doc.text:
                         doc.text = fixed
                         doc.notes["repaired"] = "mojibake"
-                stripped = strip_document(doc.text, cfg)
+                stripped = strip_document(doc.text, cfg, doc.metadata)
                 stripped.add_related(extra_related)
         except DocumentTimeout as exc:
             return Reject(source=doc.source or doc.id, reason="time_limit", detail=str(exc), id=doc.id)
@@ -207,9 +207,13 @@ class DocumentWork:
         # Which kept lines survive dedup and the furniture pass: the final body.
         survivors = []
         for b in st.blocks:
-            if b.verdict is None and not b.related and b is not st.title and b.index not in fates:
+            # An allow-listed line outlives the furniture pass even when a line the allow-list
+            # does not cover shares its key (dedup still applies to it: a copy is no furniture).
+            spared = b.allowed and fates.get(b.index, ("",))[0] == "furniture"
+            if b.verdict is None and not b.related and b is not st.title and (b.index not in fates or spared):
                 survivors.append(b)
-        closing_questions(survivors)
+        user = self.config.rules.select(st.user_rules) if self.config.rules is not None else ()
+        closing_questions(survivors, user)
         survivor_ids = {id(b) for b in survivors}
 
         for b in st.blocks:
@@ -244,6 +248,8 @@ class DocumentWork:
                 counts["duplicate_passages"] += 1
 
         dup_doc = job.duplicate_of
+        if dup_doc is not None and any(b.index in fates for b in survivors):
+            dup_doc = None  # an allow-listed line spared from the furniture pass is text of its own
         if dup_doc is not None:
             body = []
             for b in loose:
@@ -255,4 +261,5 @@ class DocumentWork:
         # Never overwrite an input field: a record that has its own "cleaner" gets ours as "_cleaner".
         ours = {"version": __version__, "removed": len(removals), **doc.notes}
         metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = ours
-        return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals), counts
+        return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals,
+                      source_text=doc.text), counts
