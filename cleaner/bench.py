@@ -50,6 +50,7 @@ def measure_run(inputs: list[str], workers: int, extra: list[str] | None = None)
         "mb_per_s": round(mb / seconds, 2), "phases": counts.get("phases", {}),
         "duplicate_documents": counts["duplicate_documents"], "duplicate_passages": counts["duplicate_passages"],
         "passages": counts["passages"], "index_bytes_per_passage": counts.get("index_bytes_per_passage"),
+        "index_bytes": counts.get("index_bytes"),
     }
 
 
