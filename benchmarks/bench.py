@@ -198,8 +198,15 @@ def main() -> None:
     parser.add_argument("--scale-docs", type=int, default=25_000)
     parser.add_argument("--sample", type=int, default=20_000, help="passages for the signature comparison")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cleaner-bench")
+    parser.add_argument("--only-scale", action="store_true",
+                        help="measure the scaling again and update that part of the last results")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.only_scale:
+        results = json.loads((RESULTS / "bench.json").read_text(encoding="utf-8"))
+        results["scaling"] = scaling(args.workdir, args.scale_docs)
+        write(results)
+        return
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
 
     archive = args.workdir / f"archive-{args.docs}.jsonl"
@@ -222,10 +229,16 @@ def main() -> None:
     results["dedup"] = dedup_quality(archive, meta, 2)
     print("dedup", results["dedup"], flush=True)
 
+    results["scaling"] = scaling(args.workdir, args.scale_docs)
+    write(results)
+
+
+def scaling(workdir: Path, scale_docs: int) -> dict:
     scale = {}
     for factor in (1, 2, 4):
-        path = args.workdir / f"archive-scale-{factor}.jsonl"
-        build(args.scale_docs * factor, path)
+        path = workdir / f"archive-scale-{factor}.jsonl"
+        if not path.exists():  # the archives are deterministic: one built before is the same
+            build(scale_docs * factor, path)
         scale[f"{factor}x"] = measure_run([str(path)], 2)
         print("scale", factor, scale[f"{factor}x"]["seconds"], scale[f"{factor}x"]["peak_rss_mb"], flush=True)
     base = scale["1x"]
@@ -235,8 +248,10 @@ def main() -> None:
     growth_mb = (scale["4x"]["index_bytes"] - base["index_bytes"]) / 2**20
     scale["rss_bound_4x_mb"] = round(2 * base["peak_rss_mb"] + growth_mb, 1)
     scale["rss_within_bound"] = scale["4x"]["peak_rss_mb"] < scale["rss_bound_4x_mb"]
-    results["scaling"] = scale
+    return scale
 
+
+def write(results: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "bench.md").write_text(render(results), encoding="utf-8")

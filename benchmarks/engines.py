@@ -83,7 +83,13 @@ def index_cost(archive: Path, workers: int, repeats: int, work: Path) -> dict:
             seconds.append(timed(run_cmd([half_b], out, workers, "--index", location)))
         return seconds
 
-    sqlite_seconds = with_index(lambda k: str(work / f"seen-{k}.sqlite"))
+    def fresh_sqlite(k: int) -> str:
+        path = work / f"seen-{k}.sqlite"
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):  # a run before this one left it
+            leftover.unlink(missing_ok=True)
+        return str(path)
+
+    sqlite_seconds = with_index(fresh_sqlite)
     stats = json.loads(subprocess.run([sys.executable, "-m", "cleaner", "index", "stats", str(work / "seen-0.sqlite"),
                                        "--json"], check=True, capture_output=True, text=True).stdout)
     result["sqlite"] = {"seconds": median(sqlite_seconds),

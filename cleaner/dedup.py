@@ -23,7 +23,6 @@ run; ``DedupIndex.add`` only appends its arrays, in input order.
 
 from __future__ import annotations
 
-import mmap
 import os
 import tempfile
 from array import array
@@ -165,38 +164,36 @@ def check_pair(a: np.ndarray, b: np.ndarray, threshold: float, truncation: float
 
 
 class ShingleStore:
-    """Shingle-hash arrays appended to a file, read back by row for the candidate checks."""
+    """Shingle-hash arrays appended to a file, read back by row for the candidate checks.
+
+    Rows are read with ``pread``, not through an mmap: mapped pages would count in
+    the run's resident memory until the end, as much as the file (every passage
+    with a candidate is read), while a read row is freed once checked.
+    """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = None if path is None else str(path)
         self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-shingles-")
         self.offsets = array("Q", [0])
-        self._map = None
+        self._dirty = False
 
     def append(self, values: np.ndarray, sizes: np.ndarray) -> int:
         """Append consecutive sets (``values`` cut by ``sizes``); return the row of the first."""
         first = len(self.offsets) - 1
         self._fh.write(np.ascontiguousarray(values, dtype=np.uint32).tobytes())
         self.offsets.extend((self.offsets[-1] + np.cumsum(sizes)).tolist())
+        self._dirty = True
         return first
 
     def get(self, row: int) -> np.ndarray:
-        """The sorted unique shingle hashes of ``row`` (paged in from the file, not held in memory)."""
-        if self._map is None:
+        """The sorted unique shingle hashes of ``row``, read from the file."""
+        if self._dirty:
             self._fh.flush()
-            size = self.offsets[-1]
-            if size:
-                self._mmap = mmap.mmap(self._fh.fileno(), size * 4, access=mmap.ACCESS_READ)
-                self._map = np.frombuffer(self._mmap, dtype=np.uint32)
-            else:
-                self._map = np.empty(0, np.uint32)
-        return self._map[self.offsets[row] : self.offsets[row + 1]]
+            self._dirty = False
+        start, end = self.offsets[row], self.offsets[row + 1]
+        return np.frombuffer(os.pread(self._fh.fileno(), (end - start) * 4, start * 4), dtype=np.uint32)
 
     def close(self) -> None:
-        self._map = None
-        if getattr(self, "_mmap", None) is not None:
-            self._mmap.close()
-            self._mmap = None
         self._fh.close()
 
     def __getstate__(self):
@@ -206,7 +203,7 @@ class ShingleStore:
         return {"path": self.path, "offsets": self.offsets}
 
     def __setstate__(self, state) -> None:
-        self.path, self.offsets, self._map = state["path"], state["offsets"], None
+        self.path, self.offsets, self._dirty = state["path"], state["offsets"], False
         self._fh = open(self.path, "r+b")
         self._fh.truncate(self.offsets[-1] * 4)
         self._fh.seek(0, os.SEEK_END)

@@ -31,34 +31,61 @@ import numpy as np
 from .seen import INDEX_FORMAT, IndexUnusable, Kept, RunPassage, check_settings, index_settings
 
 _BATCH = 10_000
+_CLAIM_BATCH = 500
 
-# KEYS: next, passages, shingles, then the passage's buckets.
-# ARGV: the length each bucket had when the run looked, then the passage's JSON and shingles.
+# Bucket names are built inside the scripts from one string of 16-hex-digit keys, so
+# that a passage's 32 buckets cross the wire as one argument, not 32 (measured: the
+# client's packing of one argument per key was most of a run's time). Scripts that
+# name keys they were not given need a single Redis server, not a Redis Cluster.
+
+# KEYS: next, passages, shingles. ARGV: bucket prefix, the buckets' keys in hex, the
+# length of each bucket when the run looked (comma-separated), the passage's JSON, its shingles.
 _CLAIM = """
-local buckets = #KEYS - 3
+local names, seen = {}, {}
+for j = 1, #ARGV[2], 16 do names[#names + 1] = ARGV[1] .. string.sub(ARGV[2], j, j + 15) end
+for n in string.gmatch(ARGV[3], '[^,]+') do seen[#seen + 1] = tonumber(n) end
 local grown = {}
-for i = 1, buckets do
-  local now = redis.call('STRLEN', KEYS[3 + i])
-  local seen = tonumber(ARGV[i])
-  if now > seen then
-    grown[#grown + 1] = KEYS[3 + i]
+for i, name in ipairs(names) do
+  local now = redis.call('STRLEN', name)
+  if now > seen[i] then
+    grown[#grown + 1] = name
     grown[#grown + 1] = now
-    grown[#grown + 1] = redis.call('GETRANGE', KEYS[3 + i], seen, now - 1)
+    grown[#grown + 1] = redis.call('GETRANGE', name, seen[i], now - 1)
   end
 end
 if #grown > 0 then
   return {0, grown}
 end
 local ref = redis.call('INCR', KEYS[1])
-for i = 1, buckets do
-  redis.call('APPEND', KEYS[3 + i], ref .. ',')
+for _, name in ipairs(names) do
+  redis.call('APPEND', name, ref .. ',')
 end
-redis.call('HSET', KEYS[2], ref, ARGV[buckets + 1])
-if ARGV[buckets + 2] ~= '' then
-  redis.call('HSET', KEYS[3], ref, ARGV[buckets + 2])
+redis.call('HSET', KEYS[2], ref, ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[3], ref, ARGV[5])
 end
 return {1, ref}
 """
+
+# ARGV: bucket prefix, keys in hex. Returns (position, contents) of the buckets that exist.
+_LOOKUP = """
+local out = {}
+local i = 0
+for j = 1, #ARGV[2], 16 do
+  i = i + 1
+  local v = redis.call('GET', ARGV[1] .. string.sub(ARGV[2], j, j + 15))
+  if v then
+    out[#out + 1] = i
+    out[#out + 1] = v
+  end
+end
+return out
+"""
+
+
+def _hex(keys) -> str:
+    """uint64 keys as one string of 16 hex digits each (the bucket names' suffixes)."""
+    return np.asarray(keys, dtype=np.uint64).astype(">u8").tobytes().hex()
 
 
 def _refs(blob: bytes) -> list[int]:
@@ -95,33 +122,28 @@ class RedisIndex:
         if config is not None:
             check_settings(url, self.settings, config)
         self._claim = self._r.register_script(_CLAIM)
+        self._lookup = self._r.register_script(_LOOKUP)
         self._seen: dict[str, int] = {}  # bucket -> its length when this run looked
 
-    def _band(self, key: int) -> str:
-        return f"{self.prefix}b:{key:016x}"
-
-    def _exact(self, key: int) -> str:
-        return f"{self.prefix}x:{key:016x}"
-
-    def _members(self, names: list[str], keys: list[int]) -> dict[int, list[int]]:
+    def _members(self, kind: str, keys: np.ndarray) -> dict[int, list[int]]:
+        """The buckets of ``keys`` that exist, read in the server by the batch; their lengths are
+        remembered (a bucket not found was empty), for the claims to tell what came since."""
         out = {}
-        for start in range(0, len(names), _BATCH):
-            pipe = self._r.pipeline(transaction=False)
-            for name in names[start : start + _BATCH]:
-                pipe.get(name)
-            for name, key, blob in zip(names[start : start + _BATCH], keys[start : start + _BATCH], pipe.execute()):
-                self._seen[name] = 0 if blob is None else len(blob)
-                if blob:
-                    out[key] = _refs(blob)
+        prefix = self.prefix + kind
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            found = self._lookup(args=[prefix, _hex(chunk)])
+            for position, blob in zip(found[0::2], found[1::2]):
+                key = int(chunk[position - 1])
+                self._seen[f"{prefix}{key:016x}"] = len(blob)
+                out[key] = _refs(blob)
         return out
 
     def band_members(self, keys: np.ndarray) -> dict[int, list[int]]:
-        keys = [int(k) for k in keys.tolist()]
-        return self._members([self._band(k) for k in keys], keys)
+        return self._members("b:", keys)
 
     def exact_members(self, keys: np.ndarray) -> dict[int, list[int]]:
-        keys = [int(k) for k in keys.tolist()]
-        return self._members([self._exact(k) for k in keys], keys)
+        return self._members("x:", keys)
 
     def fetch(self, refs: list[int]) -> list[Kept]:
         out = []
@@ -138,31 +160,44 @@ class RedisIndex:
         return out
 
     def claim(self, passages: list[RunPassage], fingerprint: str, index) -> dict[int, tuple[Kept, float, str]]:
-        """Claim each passage's slot; return those a concurrent run had kept first, with its passage."""
+        """Claim each passage's slot; return those a concurrent run had kept first, with its passage.
+
+        Claims go out by the batch in one pipeline (each script still runs atomically);
+        a claim refused because its buckets grew is checked and retried on its own.
+        """
         lost: dict[int, tuple[Kept, float, str]] = {}
-        for p in passages:
-            buckets = ([self._band(int(k)) for k in p.bands.tolist()] if p.bands is not None
-                       else [self._exact(int(p.key))])
-            record = json.dumps([p.doc_id, p.line, p.words, int(p.pinned), int(p.key), fingerprint])
-            shingles = b"" if p.shingles is None else p.shingles.astype(np.uint32).tobytes()
-            while True:
-                seen = [self._seen.get(b, 0) for b in buckets]
-                done, detail = self._claim(keys=[self.prefix + "next", self.prefix + "passages",
-                                                 self.prefix + "shingles", *buckets],
-                                           args=[*seen, record, shingles])
-                if done:
-                    break
-                # Buckets grew since this run looked: check the newcomers.
-                new_refs = set()
-                for name, length, blob in zip(detail[0::3], detail[1::3], detail[2::3]):
-                    self._seen[name.decode()] = int(length)
-                    new_refs.update(_refs(blob))
-                winner = self._first_copy(p, sorted(new_refs), fingerprint, index)
-                if winner is not None:
-                    if winner[0] is not None:
-                        lost[p.pid] = winner
-                    break
+        for start in range(0, len(passages), _CLAIM_BATCH):
+            batch = passages[start : start + _CLAIM_BATCH]
+            pipe = self._r.pipeline(transaction=False)
+            for p in batch:
+                self._claim_call(p, fingerprint, pipe)
+            for p, (done, detail) in zip(batch, pipe.execute()):
+                while not done:
+                    winner = self._check_grown(p, detail, fingerprint, index)
+                    if winner is not None:
+                        if winner[0] is not None:
+                            lost[p.pid] = winner
+                        break
+                    done, detail = self._claim_call(p, fingerprint)
         return lost
+
+    def _claim_call(self, p: RunPassage, fingerprint: str, pipe=None):
+        kind, keys = ("b:", p.bands) if p.bands is not None else ("x:", [p.key])
+        prefix = self.prefix + kind
+        hexes = _hex(keys)
+        seen = ",".join(str(self._seen.get(prefix + hexes[j : j + 16], 0)) for j in range(0, len(hexes), 16))
+        record = json.dumps([p.doc_id, p.line, p.words, int(p.pinned), int(p.key), fingerprint])
+        shingles = b"" if p.shingles is None else p.shingles.astype(np.uint32).tobytes()
+        return self._claim(keys=[self.prefix + "next", self.prefix + "passages", self.prefix + "shingles"],
+                           args=[prefix, hexes, seen, record, shingles], client=pipe)
+
+    def _check_grown(self, p: RunPassage, detail: list, fingerprint: str, index):
+        """A claim was refused: the buckets grew since this run looked. Check the newcomers."""
+        new_refs = set()
+        for name, length, blob in zip(detail[0::3], detail[1::3], detail[2::3]):
+            self._seen[name.decode()] = int(length)
+            new_refs.update(_refs(blob))
+        return self._first_copy(p, sorted(new_refs), fingerprint, index)
 
     def _first_copy(self, p: RunPassage, refs: list[int], fingerprint: str, index):
         """The earliest of ``refs`` that ``p`` is a copy of, as (kept, similarity, rule);

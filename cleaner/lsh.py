@@ -50,6 +50,7 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     # is not reordered as a whole (a copy of all of it): one column at a time is.
     by_rank = np.argsort(rank, kind="stable")
     ids = ids[by_rank].astype(np.int64)
+    merged = np.empty((0, 2), dtype=np.int64)
     firsts, seconds = [], []
     for band in range(keys.shape[1]):  # one band at a time: memory of one column, not of all
         column = keys[by_rank, band]
@@ -65,7 +66,12 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
             members = order[shared]
             order[shared] = members[np.lexsort((members, bucket))]
         _bucket_links(ids[order], starts, sizes, firsts, seconds)
-    return _unique_pairs(firsts, seconds)
+        # A pair of copies shares many bands: merged as the bands go (whenever what waits
+        # outgrows what is merged), each is held about once, not once a band.
+        if sum(f.size for f in firsts) > max(merged.shape[0], 1 << 20):
+            merged = _unique_pairs([merged[:, 0], *firsts], [merged[:, 1], *seconds])
+            firsts, seconds = [], []
+    return _unique_pairs([merged[:, 0], *firsts], [merged[:, 1], *seconds])
 
 
 def _bucket_links(ids: np.ndarray, starts: np.ndarray, sizes: np.ndarray, firsts: list, seconds: list) -> None:
@@ -83,7 +89,7 @@ def _bucket_links(ids: np.ndarray, starts: np.ndarray, sizes: np.ndarray, firsts
 
 
 def _unique_pairs(firsts: list, seconds: list) -> np.ndarray:
-    if not firsts:
+    if not firsts or not sum(f.size for f in firsts):
         return np.empty((0, 2), dtype=np.int64)
     a, b = np.concatenate(firsts), np.concatenate(seconds)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
