@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -85,17 +86,15 @@ class SqliteIndex:
             raise IndexUnusable(f"{self.path}: not a cleaner index (no {name})")
         return row[0]
 
+    @contextmanager
     def _transaction(self):
-        db = self._db
-
-        class _Tx:
-            def __enter__(self):
-                db.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, kind, exc, tb):
-                db.execute("COMMIT" if kind is None else "ROLLBACK")
-
-        return _Tx()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # --- lookups -----------------------------------------------------------------
 

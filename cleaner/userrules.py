@@ -125,22 +125,30 @@ class UserRules:
             return False
         if self.allow_lines and normalized(line) in self.allow_lines:
             return True
-        return any(_search(p, line) for p in self.allow_patterns)
+        if not self.allow_patterns:
+            return False
+        views = _views(line)
+        return any(_search(p, views) for p in self.allow_patterns)
 
 
 def match_user(rules: tuple[UserRule, ...], text: str, words: int) -> tuple[str, str] | None:
     """The (category, rule) of the first user rule that matches the line, in file order."""
+    views = _views(text)  # once per line, not once per rule
     for r in rules:
-        if (r.max_words is None or words <= r.max_words) and _search(r.pattern, text):
+        if (r.max_words is None or words <= r.max_words) and _search(r.pattern, views):
             return r.category, r.rule
     return None
 
 
-def _search(pattern: re.Pattern, line: str) -> bool:
+def _views(line: str) -> tuple[str, str]:
     # The line as written, and as the built-in rules see it (no bullets, no closing
     # punctuation): "• Sponsored by Acme." matches "^Sponsored by Acme$" as well.
     stripped = line.strip()
-    return pattern.search(stripped) is not None or pattern.search(line_key(stripped)) is not None
+    return stripped, line_key(stripped)
+
+
+def _search(pattern: re.Pattern, views: tuple[str, str]) -> bool:
+    return any(pattern.search(v) is not None for v in views)
 
 
 def document_host(metadata: Mapping) -> str | None:
