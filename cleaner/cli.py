@@ -184,10 +184,17 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
     writers = [Writer(p) if p else None for p in (output, explain_path, rejects_path)]
     out, explain, rejects = writers
     stopped = False
+
+    def encode(result) -> tuple:
+        # Runs where the result is assembled, a forked worker's process included.
+        record = None if drop_duplicates and result.duplicate_of is not None else out.encode(result.to_json())
+        removals = "".join(explain.encode(r.to_json()) for r in result.removals) if explain is not None else ""
+        return record, removals
+
     try:
         run_items = cleaner.run(read_inputs(list(inputs), config), work_dir=work, resume=resume,
                                 fingerprint=print_, checkpoint_every=checkpoint_every,
-                                checkpoint_seconds=checkpoint_seconds, commit_index=False)
+                                checkpoint_seconds=checkpoint_seconds, commit_index=False, encode=encode)
         for item in run_items:
             if isinstance(item, Reject):
                 click.echo(f"cleaner: rejected {item.source}: {item.reason} ({item.detail})", err=True)
@@ -197,12 +204,11 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
                     stopped = True
                     break
                 continue
-            if explain is not None:
-                for removal in item.removals:
-                    explain.write(removal.to_json())
-            if drop_duplicates and item.duplicate_of is not None:
-                continue
-            out.write(item.to_json())
+            record, removals = item.output
+            if removals:
+                explain.write_text(removals)
+            if record is not None:
+                out.write_encoded(record)
         if stopped:
             run_items.close()
             for w in (out, explain):

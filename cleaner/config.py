@@ -125,7 +125,7 @@ class Config:
 
     def dedup_settings(self) -> dict:
         """The settings that make two signatures comparable, for the run summary."""
-        import datasketch
+        from importlib.metadata import version  # datasketch itself imports scipy: a third of a second
 
         from .minhash import SHINGLE_HASH_NAME
 
@@ -138,7 +138,7 @@ class Config:
             "hash": SHINGLE_HASH_NAME,
             "scheme": "affine32",
             "seed": self.seed,
-            "datasketch": datasketch.__version__,
+            "datasketch": version("datasketch"),
         }
 
     def as_dict(self) -> dict:

@@ -33,7 +33,7 @@ import numpy as np
 import xxhash
 
 from .config import Config
-from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs
+from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs, merge_pairs
 from . import kernels
 from .minhash import containment, jaccard, permutations
 
@@ -185,11 +185,14 @@ class ShingleStore:
         self._dirty = True
         return first
 
-    def get(self, row: int) -> np.ndarray:
-        """The sorted unique shingle hashes of ``row``, read from the file."""
+    def flush(self) -> None:
         if self._dirty:
             self._fh.flush()
             self._dirty = False
+
+    def get(self, row: int) -> np.ndarray:
+        """The sorted unique shingle hashes of ``row``, read from the file."""
+        self.flush()
         start, end = self.offsets[row], self.offsets[row + 1]
         return np.frombuffer(os.pread(self._fh.fileno(), (end - start) * 4, start * 4), dtype=np.uint32)
 
@@ -326,13 +329,39 @@ class DedupIndex:
         """(similarity, rule) when two shingle sets are copies of one passage, else None."""
         return check_pair(a, b, self.config.threshold, self.config.truncation_containment)
 
+    def verify(self, pairs: np.ndarray) -> list[tuple[int, int, float, str]]:
+        """The candidate pairs that are copies, as (i, j, similarity, rule), in the order of ``pairs``."""
+        verified = []
+        for i, j in pairs.tolist():
+            if i in self._excluded or j in self._excluded:
+                continue
+            checked = self.check(self.shingles(i), self.shingles(j))
+            if checked is not None:
+                verified.append((i, j, *checked))
+        return verified
+
+    def _fanned_out_checks(self, order: np.ndarray, pairs: np.ndarray | None, fan_out) -> list:
+        """``verify(candidates(order))``, with the bands, then the pairs, shared among ``fan_out``'s processes."""
+        parts = fan_out.processes
+        self.store.flush()  # the processes read the shingle file: none of it may wait in a buffer
+        if pairs is None:
+            ids, keys, rank = self.band_entries(order)
+            groups = np.array_split(np.arange(self.config.bands), parts)
+            pairs = merge_pairs(fan_out(lambda k: candidate_pairs(keys, ids, rank, groups[k].tolist()), parts))
+        chunks = np.array_split(pairs, parts)
+        return [link for part in fan_out(lambda k: self.verify(chunks[k]), parts) for link in part]
+
     def checked_links(self, order: np.ndarray, pairs: np.ndarray | None = None,
-                      verified: list[tuple[int, int, float, str]] | None = None) -> dict[int, list[tuple[float, int, str]]]:
+                      verified: list[tuple[int, int, float, str]] | None = None,
+                      fan_out=None) -> dict[int, list[tuple[float, int, str]]]:
         """Every checked pair, as links from each passage to the others.
 
         ``pairs`` (candidate pairs) or ``verified`` (checked ones) may come from
         elsewhere (the Ray engine makes them on its workers); they must be what
-        ``candidates`` and ``check`` give here.
+        ``candidates`` and ``check`` give here. ``fan_out(make, parts)`` returns
+        ``[make(k) for k in range(parts)]`` made by ``fan_out.processes`` processes
+        (``pipeline.py`` forks them); the candidate pairs and their checks are then
+        shared among them, and the links are the same.
         """
         links: dict[int, list[tuple[float, int, str]]] = defaultdict(list)
 
@@ -340,14 +369,10 @@ class DedupIndex:
             links[i].append((sim, j, rule))
             links[j].append((sim, i, rule))
 
+        if verified is None and fan_out is not None:
+            verified = self._fanned_out_checks(order, pairs, fan_out)
         if verified is None:
-            verified = []
-            for i, j in (self.candidates(order) if pairs is None else pairs).tolist():
-                if i in self._excluded or j in self._excluded:
-                    continue
-                checked = self.check(self.shingles(i), self.shingles(j))
-                if checked is not None:
-                    verified.append((i, j, *checked))
+            verified = self.verify(self.candidates(order) if pairs is None else pairs)
         for i, j, sim, rule in verified:
             link(i, j, sim, rule)
         # Exact tier: equal keys, grouped by sorting; only across documents (inside one

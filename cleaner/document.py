@@ -98,3 +98,12 @@ class Result:
             "duplicate_of": self.duplicate_of,
             "metadata": self.metadata,
         }
+
+
+@dataclass
+class Encoded:
+    """A result as the caller's ``encode`` made it (``Cleaner.run(encode=...)``), in whichever process assembled it."""
+
+    id: str
+    duplicate_of: str | None
+    output: Any

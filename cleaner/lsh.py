@@ -35,14 +35,16 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray, bands=None) -> np.ndarray:
     """Unique (i, j) id pairs, i < j, of passages sharing at least one band key.
 
     ``keys`` is (n, bands); ``ids`` the n passage ids; ``rank[k]`` the order in
     which dedup considers ``ids[k]`` (the leaders of a big bucket are the lowest
-    ranks). The result is sorted, so it does not depend on the order of input.
-    A passage has one key per band and the band is mixed into the key, so no
-    bucket holds a passage twice.
+    ranks); ``bands`` the columns to look at (default: all; processes given a
+    share each make the same pairs, once merged by ``merge_pairs``). The result
+    is sorted, so it does not depend on the order of input. A passage has one
+    key per band and the band is mixed into the key, so no bucket holds a
+    passage twice.
     """
     if keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
@@ -52,7 +54,7 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.n
     ids = ids[by_rank].astype(np.int64)
     merged = np.empty((0, 2), dtype=np.int64)
     firsts, seconds = [], []
-    for band in range(keys.shape[1]):  # one band at a time: memory of one column, not of all
+    for band in range(keys.shape[1]) if bands is None else bands:  # one at a time: memory of one column, not of all
         column = keys[by_rank, band]
         order = np.argsort(column)
         band_keys_sorted = column[order]
@@ -86,6 +88,11 @@ def _bucket_links(ids: np.ndarray, starts: np.ndarray, sizes: np.ndarray, firsts
                               & (np.arange(size) < BUCKET_LINK_CAP)[:, None])
         firsts.append(ids[(group_starts[:, None] + x[None, :]).reshape(-1)])
         seconds.append(ids[(group_starts[:, None] + y[None, :]).reshape(-1)])
+
+
+def merge_pairs(parts: list[np.ndarray]) -> np.ndarray:
+    """The unique pairs of several ``candidate_pairs`` results, sorted."""
+    return _unique_pairs([p[:, 0] for p in parts], [p[:, 1] for p in parts])
 
 
 def _unique_pairs(firsts: list, seconds: list) -> np.ndarray:

@@ -10,11 +10,13 @@ input order and assembles each result.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -23,7 +25,8 @@ from .config import Config
 from .corpus import FurnitureCounter
 from .dedup import DedupIndex
 from .seen import PriorMatches, match_prior, run_passages
-from .document import Reject, Result, Skipped
+from .document import Encoded, Reject, Result, Skipped
+from .forked import ForkedMap, forked_stream
 from .parallel import WorkerPool
 from .stats import RunStats
 from .work import AssemblyJob, DocumentWork, FirstPassDoc
@@ -63,7 +66,8 @@ class Cleaner:
 
     def run(self, records: Iterable, work_dir: WorkDir | None = None, resume: bool = False,
             fingerprint: str = "", checkpoint_every: int = 1000,
-            checkpoint_seconds: float = 60.0, commit_index: bool = True) -> Iterator[Result | Reject]:
+            checkpoint_seconds: float = 60.0, commit_index: bool = True,
+            encode: Callable[[Result], object] | None = None) -> Iterator[Result | Encoded | Reject]:
         """Clean ``records``; yield rejects as the first pass meets them, then every result in input order.
 
         With ``work_dir`` the first pass is checkpointed every ``checkpoint_every``
@@ -78,6 +82,12 @@ class Cleaner:
         (a crash in between then leaves the index as before the run, and a rerun
         gives the same output). ``fingerprint`` names the run in the index: a rerun
         with the same one takes the passages it added as its own.
+
+        With ``encode``, each result is yielded as an :class:`Encoded` holding
+        ``encode(result)`` (what the caller writes: a JSON line, say), and with
+        several workers the results are assembled and encoded in parallel, by
+        processes forked for the second pass. ``encode`` then runs in a child
+        process: it must return something picklable and change nothing else.
         """
         cfg = self.config
         if work_dir is not None and resume and work_dir.exists():
@@ -111,7 +121,7 @@ class Cleaner:
                 t0 = time.perf_counter()
                 yield from self._first_pass(pool, records, state, spool, work_dir, checkpoint_every, checkpoint_seconds)
                 stats.phases["first_pass"] = time.perf_counter() - t0
-            yield from self._second_pass(pool, state, spool)
+            yield from self._second_pass(pool, state, spool, encode)
         stats.seconds = time.perf_counter() - stats.started
         state.index.store.close()
         if self.index is not None and commit_index:
@@ -156,7 +166,9 @@ class Cleaner:
                 save()
                 since, last_save = 0, time.monotonic()
         state.done = True
-        if work_dir is not None:
+        # The finished first pass is one more checkpoint, on the same schedule as the others
+        # (at 100,000 documents it costs two seconds, paid before any output).
+        if work_dir is not None and time.monotonic() - last_save >= seconds:
             save()
 
     @staticmethod
@@ -208,9 +220,13 @@ class Cleaner:
         self.index.commit(self._to_commit, self._fingerprint, self.stats)
         self._to_commit = None
 
-    def _second_pass(self, pool: WorkerPool, state: Pass1State, spool) -> Iterator[Result]:
+    def _second_pass(self, pool: WorkerPool, state: Pass1State, spool, encode) -> Iterator[Result | Encoded]:
         stats, index, doc_ids = state.stats, state.index, state.doc_ids
         t0 = time.perf_counter()
+        if self.engine == "local":
+            # The first pass's workers are done. From here work goes to processes forked
+            # with the run's decisions in memory; closing the pool leaves no thread behind at a fork.
+            pool.close()
         stats.index_bytes, stats.index_passages = index.index_bytes(), len(index)
         site_furniture = state.furniture.furniture()
         furniture_pids = set()
@@ -222,12 +238,15 @@ class Cleaner:
         prior = None
         if self.index is not None:
             prior = match_prior(index, self.index, state.fingerprint)
-        order = index.order()
-        if self.engine == "ray":
-            links = self._ray_links(pool, index, order)
-        else:
-            links = index.checked_links(order)
-        duplicate_of = index.assign(order, links, prior)
+        with _cycle_collection_paused():
+            order = index.order()
+            if self.engine == "ray":
+                links = self._ray_links(pool, index, order)
+            elif self.workers > 1:
+                links = index.checked_links(order, fan_out=ForkedMap(self.workers))
+            else:
+                links = index.checked_links(order)
+            duplicate_of = index.assign(order, links, prior)
         if self.index is not None:
             duplicate_of = self._claim(state, duplicate_of, furniture_pids, prior)
         stats.phases["dedup"] = time.perf_counter() - t0
@@ -238,46 +257,29 @@ class Cleaner:
         stats.removed.clear()
 
         spool.flush()
-        ends = state.spool_offsets[1:].tolist() + [spool.seek(0, os.SEEK_END)]
-        doc_of, blocks = index.doc, state.passage_blocks
-
-        def jobs() -> Iterator[AssemblyJob]:
-            next_pid = 0
-            for d, (start, end) in enumerate(zip(state.spool_offsets, ends)):
-                pids = {}
-                while next_pid < len(doc_of) and doc_of[next_pid] == d:
-                    if blocks[next_pid] >= 0:  # the title (block -1) is no line of the body
-                        pids[blocks[next_pid]] = next_pid
-                    next_pid += 1
-                fates = {}
-                for block, pid in pids.items():
-                    if pid in furniture_pids:
-                        fates[block] = ("furniture",)
-                    elif pid in duplicate_of:
-                        canon, rule = duplicate_of[pid]
-                        if canon >= 0:
-                            fates[block] = ("dup", doc_ids[index.doc[canon]], index.line[canon], rule, False)
-                        else:
-                            kept = prior.entry(canon)
-                            fates[block] = ("dup", kept.doc_id, kept.line, rule, index.words[pid] > kept.words)
-                own = list(pids.values())
-                target = None
-                if own and all(p in duplicate_of or p in furniture_pids for p in own):
-                    target = _duplicate_target(own, duplicate_of, index, doc_ids, prior)
-                if self.engine == "ray":  # the document goes with the job: a Ray worker cannot see this file
-                    yield AssemblyJob(-1, start, end - start, pids, fates, target,
-                                      os.pread(spool.fileno(), end - start, start))
-                else:  # read by offset (pread), with no shared file position
-                    yield AssemblyJob(spool.fileno(), start, end - start, pids, fates, target)
-
-        # Assembly is light next to the first pass: shipping each result back from a
-        # worker cost more than it saved (measured, also with results sent as JSON
-        # text), so it runs here.
+        job = _JobMaker(state, index, spool, duplicate_of, furniture_pids, prior, ship_document=self.engine == "ray")
+        n_docs = len(doc_ids)
+        local = pool.local
         if self.engine == "ray":
-            assembled = pool.map("assemble", ((job,) for job in jobs()))
+            assembled = ((result, counts, encode(result) if encode else result)
+                         for result, counts in pool.map("assemble", ((job(d),) for d in range(n_docs))))
+        elif encode is not None and self.workers > 1:
+            # Assembled and encoded in children forked now, which see the decisions and the
+            # spool by copy-on-write: only the encoded output crosses back. (Shipping Result
+            # objects back cost this process as much as assembling them: measured.)
+            def make(chunk: int) -> list:
+                out = []
+                for d in range(chunk * _ASSEMBLY_CHUNK, min(n_docs, (chunk + 1) * _ASSEMBLY_CHUNK)):
+                    result, counts = local.assemble(job(d))
+                    out.append((_Header(result.id, result.duplicate_of), counts, encode(result)))
+                return out
+
+            chunks = -(-n_docs // _ASSEMBLY_CHUNK)
+            assembled = (item for part in forked_stream(make, chunks, self.workers) for item in part)
         else:
-            assembled = map(pool.local.assemble, jobs())
-        for result, counts in assembled:
+            assembled = ((result, counts, encode(result) if encode else result)
+                         for result, counts in map(local.assemble, (job(d) for d in range(n_docs))))
+        for result, counts, output in assembled:
             for key, value in counts.items():
                 if key.startswith("removed:"):
                     stats.removed[key[8:]] += value
@@ -289,8 +291,75 @@ class Cleaner:
                 stats.duplicate_documents += 1
             if self._progress:
                 self._progress("assemble", 1)
-            yield result
+            yield Encoded(result.id, result.duplicate_of, output) if encode is not None else output
         stats.phases["second_pass"] = time.perf_counter() - t0
+
+
+# Documents a forked child assembles per message: big enough that a pipe message
+# carries real work, small enough that a few of them fit in the pipe.
+_ASSEMBLY_CHUNK = 64
+
+
+class _Header(NamedTuple):
+    """What the run needs of a result assembled in a child, besides its encoded output."""
+
+    id: str
+    duplicate_of: str | None
+
+
+class _JobMaker:
+    """The assembly job of any document, by its index: what the run decided about its passages."""
+
+    def __init__(self, state: Pass1State, index: DedupIndex, spool, duplicate_of: dict, furniture_pids: set,
+                 prior: PriorMatches | None, ship_document: bool):
+        self.state, self.index, self.spool_fd = state, index, spool.fileno()
+        self.duplicate_of, self.furniture_pids, self.prior = duplicate_of, furniture_pids, prior
+        # A Ray worker cannot see the spool file: the document goes with its job.
+        self.ship_document = ship_document
+        self.ends = state.spool_offsets[1:].tolist() + [spool.seek(0, os.SEEK_END)]
+        # Passages are added document by document, so each document's are one run of ids.
+        self.first_pid = np.searchsorted(np.asarray(index.doc, dtype=np.int64),
+                                         np.arange(len(state.doc_ids) + 1)).tolist()
+
+    def __call__(self, d: int) -> AssemblyJob:
+        state, index, doc_ids, prior = self.state, self.index, self.state.doc_ids, self.prior
+        duplicate_of, furniture_pids, blocks = self.duplicate_of, self.furniture_pids, state.passage_blocks
+        pids = {}
+        for pid in range(self.first_pid[d], self.first_pid[d + 1]):
+            if blocks[pid] >= 0:  # the title (block -1) is no line of the body
+                pids[blocks[pid]] = pid
+        fates = {}
+        for block, pid in pids.items():
+            if pid in furniture_pids:
+                fates[block] = ("furniture",)
+            elif pid in duplicate_of:
+                canon, rule = duplicate_of[pid]
+                if canon >= 0:
+                    fates[block] = ("dup", doc_ids[index.doc[canon]], index.line[canon], rule, False)
+                else:
+                    kept = prior.entry(canon)
+                    fates[block] = ("dup", kept.doc_id, kept.line, rule, index.words[pid] > kept.words)
+        own = list(pids.values())
+        target = None
+        if own and all(p in duplicate_of or p in furniture_pids for p in own):
+            target = _duplicate_target(own, duplicate_of, index, doc_ids, prior)
+        start, end = state.spool_offsets[d], self.ends[d]
+        if self.ship_document:
+            return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start))
+        return AssemblyJob(self.spool_fd, start, end - start, pids, fates, target)  # read by offset (pread)
+
+
+@contextmanager
+def _cycle_collection_paused():
+    """Dedup builds millions of small tuples and lists, none in a reference cycle; each
+    full collection on the way would walk all of them again for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _redirect(duplicate_of: dict, lost: dict[int, tuple[int, float, str]]) -> dict:

@@ -57,12 +57,20 @@ class Writer:
         self._text = io.TextIOWrapper(self._packed, encoding="utf-8", newline="\n", write_through=False)
 
     def write(self, record: dict) -> None:
+        self.write_encoded(self.encode(record))
+
+    def encode(self, record: dict):
+        """What ``write_encoded`` takes: the JSON line, or for Parquet the record itself.
+        Apart from ``write``, so that another process can do the encoding."""
+        return record if self._parquet else dumps(record) + "\n"
+
+    def write_encoded(self, encoded) -> None:
         if self._parquet:
-            self._rows.append(record)
+            self._rows.append(encoded)
             if len(self._rows) >= 2048:
                 self._flush_parquet()
         else:
-            self._text.write(dumps(record) + "\n")
+            self._text.write(encoded)
 
     def write_text(self, text: str) -> None:
         self._text.write(text)

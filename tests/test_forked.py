@@ -1,0 +1,115 @@
+"""Processes forked for the second pass: order, failures, early stops, and the parent's files left alone."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from cleaner.config import Config
+from cleaner.dedup import DedupIndex, PassageInput, Preparer
+from cleaner.forked import ForkedMap, ForkedWorkerError, forked_stream
+from cleaner.lsh import candidate_pairs, merge_pairs
+from cleaner.text import tokens
+
+
+def test_results_come_in_order_whichever_child_made_them():
+    # State built before the fork is what the children read (copy-on-write), nothing is sent to them.
+    table = {k: f"value {k}" * (k % 7) for k in range(500)}
+    made = list(forked_stream(lambda k: (table[k], os.getpid()), 500, 3))
+    assert [value for value, _ in made] == [table[k] for k in range(500)]
+    makers = [pid for _, pid in made]
+    assert os.getpid() not in makers
+    assert makers[:3] == makers[3:6] and len(set(makers)) == 3  # part k by child k % 3
+
+
+def test_more_processes_than_parts_and_no_parts():
+    assert list(forked_stream(lambda k: k, 2, 4)) == [0, 1]
+    assert list(forked_stream(lambda k: k, 0, 2)) == []
+    with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
+        list(forked_stream(lambda k: k, 3, 0))
+
+
+def test_a_failing_child_raises_with_its_traceback_and_leaves_no_process():
+    def make(k: int) -> int:
+        if k == 5:
+            raise KeyError("part five")
+        return k
+
+    with pytest.raises(ForkedWorkerError, match=r"(?s)failed:.*KeyError: 'part five'"):
+        list(forked_stream(make, 10, 2))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_child_that_dies_is_named_with_its_exit_status():
+    def make(k: int) -> int:
+        if k == 3:
+            os._exit(7)
+        return k
+
+    with pytest.raises(ForkedWorkerError, match="exit status 7"):
+        list(forked_stream(make, 6, 2))
+
+
+def test_closing_early_stops_the_children():
+    stream = forked_stream(lambda k: os.getpid(), 10_000, 2)
+    pids = {next(stream), next(stream)}
+    stream.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # killed and reaped, not left running or as a zombie
+
+
+def test_children_never_flush_the_parents_buffers(tmp_path):
+    path = tmp_path / "out.txt"
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("written once\n")  # still in the parent's buffer at the fork
+        assert list(forked_stream(lambda k: k, 4, 2)) == [0, 1, 2, 3]
+        with pytest.raises(ForkedWorkerError):
+            list(forked_stream(lambda k: 1 // 0, 2, 2))
+    assert path.read_text(encoding="utf-8") == "written once\n"
+
+
+def test_candidate_pairs_by_band_groups_merge_to_all_bands():
+    rng = np.random.default_rng(7)
+    n, bands = 3000, 32
+    keys = rng.integers(0, 400, size=(n, bands)).astype(np.uint64)  # many shared buckets, some over the cap
+    ids = np.arange(n, dtype=np.int64) * 3
+    rank = rng.permutation(n)
+    whole = candidate_pairs(keys, ids, rank)
+    groups = np.array_split(np.arange(bands), 3)
+    parts = ForkedMap(3)(lambda k: candidate_pairs(keys, ids, rank, groups[k].tolist()), 3)
+    assert np.array_equal(merge_pairs(parts), whole) and whole.shape[0] > n
+
+
+def test_fanned_out_checks_give_the_same_links(tmp_path):
+    cfg = Config()
+    base = ["The city council approved the new budget for schools and roads after a long debate on Monday night",
+            "Heavy rain flooded the valley overnight and officials closed the main bridge until the water goes down",
+            "The team won the final with a late goal that sent thousands of fans into the streets to celebrate"]
+    preparer = Preparer(cfg)
+    index = DedupIndex(cfg, tmp_path / "shingles")
+    for d in range(120):
+        text = base[d % 3] + (" again" if d % 2 else "") + f" report {d // 30}"
+        index.add(d, preparer.prepare([PassageInput(1, tokens(text))]))
+    order = index.order()
+    serial = index.checked_links(order)
+    forked = index.checked_links(order, fan_out=ForkedMap(2))
+    assert forked == serial and sum(len(v) for v in serial.values()) > 100
+
+
+def test_the_worker_pools_pipes_hold_a_chunk_of_results():
+    import fcntl
+    from pathlib import Path
+
+    from cleaner.parallel import PIPE_BYTES, WorkerPool
+
+    limit = Path("/proc/sys/fs/pipe-max-size")
+    if not limit.exists() or int(limit.read_text()) < PIPE_BYTES:
+        pytest.skip("this kernel does not let a process widen a pipe to 1 MiB")
+    with WorkerPool(2, dict, ()) as pool:
+        # The pool's pipes are private to multiprocessing: this fails if a Python release renames them.
+        for conn in (pool._pool._outqueue._reader, pool._pool._inqueue._reader):
+            assert fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ) >= PIPE_BYTES
