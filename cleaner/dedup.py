@@ -222,8 +222,10 @@ class DedupIndex:
         self.words = array("l")
         self.pinned = array("b")
         self.keys = array("Q")
-        self._band_chunks: list[np.ndarray] = []
-        self._band_pids: list[np.ndarray] = []
+        # Band keys of the MinHash-tier passages, row after row, and whose they are: flat arrays that
+        # grow in place, read at the end as one (n, bands) matrix without a copy.
+        self._bands = array("Q")
+        self._band_pids = array("q")
         self._row_of = array("q")  # per passage: its row in the shingle store, or -1
         self._exact = array("l")
         self._doc_links: list[tuple[int, int, float]] = []
@@ -247,9 +249,8 @@ class DedupIndex:
             first = self.store.append(prepared.set_values, prepared.set_sizes)
             for k, local in enumerate(prepared.minhash):
                 self._row_of[base + local] = first + k
-        if prepared.minhash:
-            self._band_chunks.append(prepared.bands)
-            self._band_pids.append(np.asarray(prepared.minhash, dtype=np.int64) + base)
+            self._bands.frombytes(np.ascontiguousarray(prepared.bands, dtype=np.uint64).tobytes())
+            self._band_pids.extend(base + local for local in prepared.minhash)
         self._exact.extend(base + i for i in prepared.exact)
         self._doc_links.extend((base + i, base + j, sim) for i, j, sim in prepared.doc_links)
         return list(range(base, base + n))
@@ -261,9 +262,9 @@ class DedupIndex:
     def index_bytes(self) -> int:
         """Memory the index holds for its passages (arrays, band keys, store offsets), without the shingle file."""
         arrays = sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.keys,
-                                                   self._exact, self._row_of, self.store.offsets))
-        bands = sum(c.nbytes for c in self._band_chunks) + sum(c.nbytes for c in self._band_pids)
-        return arrays + bands
+                                                   self._exact, self._row_of, self.store.offsets,
+                                                   self._bands, self._band_pids))
+        return arrays
 
     @property
     def excluded(self) -> np.ndarray:
@@ -271,14 +272,10 @@ class DedupIndex:
 
     def band_entries(self, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The MinHash-tier passage ids, their band keys and their rank in ``order`` (excluded ones last)."""
-        if not self._band_chunks:
-            return np.empty(0, np.int64), np.empty((0, self.config.bands), np.uint64), np.empty(0, np.int64)
-        self._consolidate()
-        ids = self._band_pids[0]
-        rank_of = np.empty(len(self.doc), dtype=np.int64)
+        ids, keys = self._band_matrix()
+        rank_of = np.full(len(self.doc), len(self.doc), dtype=np.int64)
         rank_of[order] = np.arange(order.size)
-        rank = np.where(np.isin(ids, order), rank_of[ids], len(self.doc))
-        return ids, self._band_chunks[0], rank
+        return ids, keys, rank_of[ids]
 
     def order(self) -> np.ndarray:
         """The order in which passages claim canonical slots: titles, then longest first, then first seen."""
@@ -291,19 +288,17 @@ class DedupIndex:
             order = order[~np.isin(order, np.fromiter(self._excluded, dtype=np.int64))]
         return order
 
-    def _consolidate(self) -> None:
-        """One array of band keys instead of one per document: made once, and the pieces let go
-        (a copy next to the pieces would double the index's largest part)."""
-        if len(self._band_chunks) > 1:
-            self._band_chunks = [np.concatenate(self._band_chunks)]
-            self._band_pids = [np.concatenate(self._band_pids)]
+    def _band_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """The MinHash-tier passage ids and their band keys, as views of the index's own arrays.
+        (The arrays cannot grow while a view of them lives: no passage is added after the first pass.)"""
+        if not self._band_pids:
+            return np.empty(0, np.int64), np.empty((0, self.config.bands), np.uint64)
+        ids = np.frombuffer(self._band_pids, dtype=np.int64)
+        return ids, np.frombuffer(self._bands, dtype=np.uint64).reshape(ids.size, self.config.bands)
 
     def minhash_tier(self) -> tuple[np.ndarray, np.ndarray]:
         """The MinHash-tier passage ids and their band keys, (n,) and (n, bands), excluded ones left out."""
-        if not self._band_chunks:
-            return np.empty(0, np.int64), np.empty((0, self.config.bands), np.uint64)
-        self._consolidate()
-        ids, keys = self._band_pids[0], self._band_chunks[0]
+        ids, keys = self._band_matrix()
         if self._excluded:
             keep = ~np.isin(ids, np.fromiter(self._excluded, dtype=np.int64))
             ids, keys = ids[keep], keys[keep]
