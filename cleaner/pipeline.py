@@ -4,8 +4,11 @@ Cross-document dedup must see every passage before it can name the canonical
 (longest) copy, so a run makes two passes. The first strips each document,
 counts its short lines for the furniture pass and adds its passages to the
 dedup index, then spools the stripped document to a temporary file; memory
-holds the index, not the documents. The second pass reads the spool back in
-input order and assembles each result.
+holds the index, not the documents. The second pass decides the canonical of
+every passage, then reads the spool back in input order and assembles each
+result. With several workers, the first pass runs on a pool of forked workers
+(``parallel.py``); the second on processes forked once the first is done
+(``forked.py``), which see the index and the decisions by copy-on-write.
 """
 
 from __future__ import annotations

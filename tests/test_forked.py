@@ -113,3 +113,33 @@ def test_the_worker_pools_pipes_hold_a_chunk_of_results():
         # The pool's pipes are private to multiprocessing: this fails if a Python release renames them.
         for conn in (pool._pool._outqueue._reader, pool._pool._inqueue._reader):
             assert fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ) >= PIPE_BYTES
+
+
+def test_encoded_results_are_the_results_whatever_the_number_of_workers(tmp_path):
+    import json
+    import sys
+
+    from conftest import ROOT
+
+    from cleaner import Cleaner, Encoded
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from archive import build
+    finally:
+        sys.path.pop(0)
+    archive = tmp_path / "archive.jsonl"
+    build(300, archive)  # several assembly chunks of 64 documents, planted copies among them
+    records = [json.loads(line) for line in archive.read_text(encoding="utf-8").splitlines()]
+
+    def encode(result) -> str:
+        return json.dumps({**result.to_json(), "removals": [r.to_json() for r in result.removals]})
+
+    plain = [encode(r) for r in Cleaner(workers=1).run(records)]
+    for workers in (1, 2, 3):
+        cleaner = Cleaner(workers=workers)
+        items = list(cleaner.run(records, encode=encode))
+        assert all(isinstance(item, Encoded) for item in items)
+        assert [item.output for item in items] == plain
+        assert [item.id for item in items] == [str(r["id"]) for r in records]
+        assert cleaner.stats.balanced() and cleaner.stats.duplicate_documents > 0
