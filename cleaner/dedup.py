@@ -261,10 +261,9 @@ class DedupIndex:
 
     def index_bytes(self) -> int:
         """Memory the index holds for its passages (arrays, band keys, store offsets), without the shingle file."""
-        arrays = sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.keys,
-                                                   self._exact, self._row_of, self.store.offsets,
-                                                   self._bands, self._band_pids))
-        return arrays
+        return sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.keys,
+                                                 self._exact, self._row_of, self.store.offsets,
+                                                 self._bands, self._band_pids))
 
     @property
     def excluded(self) -> np.ndarray:
