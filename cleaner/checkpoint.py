@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The layout of a checkpoint: a checkpoint of another layout is refused, not misread.
 STATE_VERSION = 3
+# Part of a run's fingerprint, which is also how an index across runs knows a rerun of
+# a run it holds: changed, every earlier run would look like another run's copies.
+_FINGERPRINT_VERSION = 2
 
 
 class ResumeError(ValueError):
@@ -43,6 +47,7 @@ class Pass1State:
     # Where each spooled document starts; the block of each passage (-1: a title).
     spool_offsets: array = field(default_factory=lambda: array("Q"))
     passage_blocks: array = field(default_factory=lambda: array("l"))
+    version: int = STATE_VERSION
 
 
 def fingerprint(config: dict, inputs: list[str]) -> str:
@@ -54,7 +59,7 @@ def fingerprint(config: dict, inputs: list[str]) -> str:
             described.append([p, st.st_size, st.st_mtime_ns])
         except OSError:
             described.append([p, None, None])
-    blob = json.dumps({"config": config, "inputs": described, "version": STATE_VERSION}, sort_keys=True, default=str)
+    blob = json.dumps({"config": config, "inputs": described, "version": _FINGERPRINT_VERSION}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -77,6 +82,12 @@ class WorkDir:
             state = pickle.load(fh)
         if not isinstance(state, Pass1State):
             raise ResumeError(f"{self.state_path}: not a cleaner checkpoint")
+        # A checkpoint from before versions were stored is of version 2 (the class's
+        # default would answer for it: read the instance's own fields).
+        version = vars(state).get("version", 2)
+        if version != STATE_VERSION:
+            raise ResumeError(f"{self.state_path}: a checkpoint of another cleaner version "
+                              f"(layout {version}, this one reads {STATE_VERSION}): run again without --resume")
         if state.fingerprint != expected_fingerprint:
             raise ResumeError(f"{self.path}: the inputs or settings changed since this run was checkpointed")
         return state

@@ -191,6 +191,7 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
         removals = "".join(explain.encode(r.to_json()) for r in result.removals) if explain is not None else ""
         return record, removals
 
+    run_items = None
     try:
         run_items = cleaner.run(read_inputs(list(inputs), config), work_dir=work, resume=resume,
                                 fingerprint=print_, checkpoint_every=checkpoint_every,
@@ -233,6 +234,7 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
+        _stop(run_items)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         for w in writers:
@@ -241,6 +243,7 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
         bar.close()
         sys.exit(EXIT_REJECTS if cleaner.stats.rejected else EXIT_OK)
     except BaseException:
+        _stop(run_items)
         for w in writers:
             if w is not None:
                 w.abort()
@@ -252,6 +255,15 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
     if not quiet:
         click.echo(stats.summary(), err=True)
     sys.exit(EXIT_REJECTS if stats.rejected else EXIT_OK)
+
+
+def _stop(run_items) -> None:
+    """Stop a run cut short now, its worker processes with it, not when the interpreter exits."""
+    if run_items is not None:
+        try:
+            run_items.close()
+        except Exception:  # noqa: BLE001 - already on the way out with the error that stopped it
+            pass
 
 
 def write_run_metadata(path: str, stats, config: Config, inputs: list[str]) -> None:

@@ -11,6 +11,7 @@ processes.
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import pickle
 import signal
@@ -25,7 +26,8 @@ _HEADER = struct.Struct("<Q?")  # payload length, and whether the payload is a f
 
 
 class ForkedWorkerError(RuntimeError):
-    """A forked child failed (its traceback is in the message) or died without its results."""
+    """A forked child died without its results, or failed: then the exception it raised is
+    raised here, with this error (holding the child's traceback) as its cause."""
 
 
 class ForkedMap:
@@ -58,73 +60,111 @@ def forked_stream(make: Callable[[int], Any], parts: int, workers: int) -> Itera
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     children: list[tuple[int, Any]] = []
+    reaped: set[int] = set()
     finished = False
     try:
-        for rank in range(min(workers, parts)):
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: make its parts, send them, and leave without running the parent's exit code
-                os.close(read_fd)
-                for _, earlier in children:
-                    os.close(earlier.fileno())
-                _serve(make, range(rank, parts, workers), write_fd)
-            os.close(write_fd)
-            _widen(read_fd)
-            children.append((pid, os.fdopen(read_fd, "rb")))
+        # Objects that exist at the fork are the children's to read: frozen, a child's
+        # cycle collections never write to them, so their pages stay shared, not copied.
+        gc.freeze()
+        try:
+            for rank in range(min(workers, parts)):
+                children.append(_fork_child(make, range(rank, parts, workers), children))
+        finally:
+            gc.unfreeze()
         for k in range(parts):
             pid, pipe = children[k % workers]
-            yield _receive(pid, pipe)
+            yield _receive(pid, pipe, reaped)
         finished = True
     finally:
         for pid, pipe in children:
             pipe.close()
+            if pid in reaped:  # its number may belong to another process by now
+                continue
             if not finished:
                 _kill(pid)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:  # reaped already, by _status
-                pass
+            os.waitpid(pid, 0)
 
 
-def _serve(make: Callable[[int], Any], parts: range, fd: int) -> None:
-    code = 0
+def _fork_child(make: Callable[[int], Any], parts: range, earlier: list) -> tuple[int, Any]:
+    """Fork one child serving ``parts``; return its pid and the pipe its results come through."""
+    read_fd, write_fd = os.pipe()
+    # ^C between the fork and the child's own handler would unwind the child into
+    # the parent's code, and in the parent leave a child nobody stops: held off until both are set.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        # The parent's handlers are not the child's: ^C stops the parent, which stops the children.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pid = os.fork()
+        except BaseException:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
+        if pid == 0:
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops its children itself
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                os.close(read_fd)
+                for _, pipe in earlier:
+                    os.close(pipe.fileno())
+                code = _serve(make, parts, write_fd)
+            finally:
+                # No atexit handlers, no flushing of buffers the parent still owns (its output files).
+                os._exit(code)
+        os.close(write_fd)
+        _widen(read_fd)
+        return pid, os.fdopen(read_fd, "rb")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _serve(make: Callable[[int], Any], parts: range, fd: int) -> int:
+    """Make and send each part; the exit status for the child."""
+    try:
         for k in parts:
             _send(fd, pickle.dumps(make(k), protocol=pickle.HIGHEST_PROTOCOL), failed=False)
-    except BaseException:  # noqa: BLE001 - the parent reports it; a child must never unwind into the parent's code
-        code = 1
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it; a child must never unwind into the parent's code
+        report = traceback.format_exc()
         try:
-            _send(fd, traceback.format_exc().encode("utf-8", "replace"), failed=True)
+            try:  # the exception itself, so that the caller sees the type it would see with one process
+                failure = pickle.dumps((exc, report), protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.loads(failure)
+            except Exception:  # noqa: BLE001 - not picklable: the report alone
+                failure = pickle.dumps((None, report), protocol=pickle.HIGHEST_PROTOCOL)
+            _send(fd, failure, failed=True)
         except BaseException:  # noqa: BLE001
             pass
-    finally:
-        # No atexit handlers, no flushing of buffers the parent still owns (its output files).
-        os._exit(code)
+        return 1
 
 
 def _send(fd: int, payload: bytes, failed: bool) -> None:
-    view = memoryview(_HEADER.pack(len(payload), failed) + payload)
-    while view:
-        view = view[os.write(fd, view):]
+    # Header and payload written apart: joined, a large payload would be copied once more.
+    for chunk in (_HEADER.pack(len(payload), failed), payload):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]
 
 
-def _receive(pid: int, pipe) -> Any:
+def _receive(pid: int, pipe, reaped: set[int]) -> Any:
     header = pipe.read(_HEADER.size)
     if len(header) < _HEADER.size:
-        raise ForkedWorkerError(f"forked worker {pid} ended without its results ({_status(pid)})")
+        raise ForkedWorkerError(f"forked worker {pid} ended without its results ({_status(pid, reaped)})")
     size, failed = _HEADER.unpack(header)
     payload = pipe.read(size)
     if len(payload) < size:
-        raise ForkedWorkerError(f"forked worker {pid} ended in the middle of its results ({_status(pid)})")
-    if failed:
-        raise ForkedWorkerError(f"forked worker {pid} failed:\n{payload.decode('utf-8', 'replace')}")
-    return pickle.loads(payload)
+        raise ForkedWorkerError(f"forked worker {pid} ended in the middle of its results ({_status(pid, reaped)})")
+    if not failed:
+        return pickle.loads(payload)
+    exc, report = pickle.loads(payload)
+    failure = ForkedWorkerError(f"forked worker {pid} failed:\n{report}")
+    if exc is None:
+        raise failure
+    raise exc from failure
 
 
-def _status(pid: int) -> str:
+def _status(pid: int, reaped: set[int]) -> str:
     _, status = os.waitpid(pid, 0)
+    reaped.add(pid)
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"

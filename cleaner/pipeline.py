@@ -7,8 +7,10 @@ dedup index, then spools the stripped document to a temporary file; memory
 holds the index, not the documents. The second pass decides the canonical of
 every passage, then reads the spool back in input order and assembles each
 result. With several workers, the first pass runs on a pool of forked workers
-(``parallel.py``); the second on processes forked once the first is done
-(``forked.py``), which see the index and the decisions by copy-on-write.
+(``parallel.py``); in the second, the candidate checks run on processes forked
+once the first pass is done (``forked.py``), which see the index by
+copy-on-write, and so does the assembly of results that the caller asked to
+have encoded (``run(encode=...)``, as the CLI does).
 """
 
 from __future__ import annotations
@@ -169,8 +171,9 @@ class Cleaner:
                 save()
                 since, last_save = 0, time.monotonic()
         state.done = True
-        # The finished first pass is one more checkpoint, on the same schedule as the others
-        # (at 100,000 documents it costs two seconds, paid before any output).
+        # The finished first pass is one more checkpoint, as long after the last as the
+        # others (at 100,000 documents it costs two seconds, paid before any output); a
+        # crash in the second pass then redoes at most checkpoint_seconds of the first.
         if work_dir is not None and time.monotonic() - last_save >= seconds:
             save()
 
@@ -228,7 +231,8 @@ class Cleaner:
         t0 = time.perf_counter()
         if self.engine == "local":
             # The first pass's workers are done. From here work goes to processes forked
-            # with the run's decisions in memory; closing the pool leaves no thread behind at a fork.
+            # with the run's decisions in memory: closing the pool stops its threads, so the
+            # children inherit no lock those threads held (the children run only cleaner's code).
             pool.close()
         stats.index_bytes, stats.index_passages = index.index_bytes(), len(index)
         site_furniture = state.furniture.furniture()
@@ -250,6 +254,7 @@ class Cleaner:
             else:
                 links = index.checked_links(order)
             duplicate_of = index.assign(order, links, prior)
+            del links, order  # freed before the assembly, which needs neither
         if self.index is not None:
             duplicate_of = self._claim(state, duplicate_of, furniture_pids, prior)
         stats.phases["dedup"] = time.perf_counter() - t0
@@ -349,7 +354,8 @@ class _JobMaker:
         start, end = state.spool_offsets[d], self.ends[d]
         if self.ship_document:
             return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start))
-        return AssemblyJob(self.spool_fd, start, end - start, pids, fates, target)  # read by offset (pread)
+        # Read by offset (pread): the forked children share this file's position with this process.
+        return AssemblyJob(self.spool_fd, start, end - start, pids, fates, target)
 
 
 @contextmanager

@@ -8,7 +8,8 @@ keeps its line number so that every decision can be traced back to the input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from .text import word_count
 
@@ -34,8 +35,7 @@ class Block:
     def __reduce__(self):
         # Every document's blocks are pickled into the spool and read back for assembly:
         # a plain argument tuple pickles and loads in about 60% of the time the slots' state dicts take.
-        return (Block, (self.index, self.line, self.text, self.words, self.verdict, self.related, self.cuts,
-                        self.tail_rule, self.question_at, self.allowed))
+        return (Block, _block_fields(self))
 
     @property
     def kept(self) -> bool:
@@ -56,6 +56,10 @@ class Block:
             glue = "" if not out or piece[0] in ".,;:!?)]}\"”’»" else " "
             out += glue + piece
         return out
+
+
+# Every field, in the constructor's order: a field added later is pickled too.
+_block_fields = attrgetter(*(f.name for f in fields(Block)))
 
 
 LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")

@@ -247,3 +247,17 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(tmp_path):
         assert have.read_bytes() == want.read_bytes(), have.name
     assert not (tmp_path / "got.jsonl.cleaner-work").exists()
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_a_checkpoint_of_another_layout_is_refused_with_a_reason(tmp_path):
+    from cleaner.checkpoint import STATE_VERSION, Pass1State, ResumeError, WorkDir
+
+    work = WorkDir(tmp_path / "out.jsonl.cleaner-work")
+    work.start()
+    state = Pass1State(fingerprint="f")
+    work.save(state)
+    assert work.load("f").version == STATE_VERSION
+    del state.__dict__["version"]  # as a checkpoint written before the layout had a version
+    work.save(state)
+    with pytest.raises(ResumeError, match=f"layout 2, this one reads {STATE_VERSION}"):
+        work.load("f")

@@ -31,16 +31,32 @@ def test_more_processes_than_parts_and_no_parts():
         list(forked_stream(lambda k: k, 3, 0))
 
 
-def test_a_failing_child_raises_with_its_traceback_and_leaves_no_process():
+def test_a_failing_child_raises_its_exception_with_its_traceback_and_leaves_no_process():
     def make(k: int) -> int:
         if k == 5:
             raise KeyError("part five")
-        return k
+        return os.getpid()
 
-    with pytest.raises(ForkedWorkerError, match=r"(?s)failed:.*KeyError: 'part five'"):
-        list(forked_stream(make, 10, 2))
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    stream = forked_stream(make, 10, 2)
+    pids = {next(stream), next(stream)}
+    with pytest.raises(KeyError, match="part five") as caught:  # the type one process would raise
+        list(stream)
+    assert isinstance(caught.value.__cause__, ForkedWorkerError)
+    assert "in make" in str(caught.value.__cause__)  # the child's traceback
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_an_exception_that_cannot_be_pickled_comes_as_its_traceback():
+    class Local(Exception):  # a class pickle cannot find by name
+        pass
+
+    def make(k: int) -> int:
+        raise Local("not by name")
+
+    with pytest.raises(ForkedWorkerError, match=r"(?s)failed:.*Local: not by name"):
+        list(forked_stream(make, 2, 2))
 
 
 def test_a_child_that_dies_is_named_with_its_exit_status():
@@ -67,7 +83,7 @@ def test_children_never_flush_the_parents_buffers(tmp_path):
     with open(path, "w", encoding="utf-8") as out:
         out.write("written once\n")  # still in the parent's buffer at the fork
         assert list(forked_stream(lambda k: k, 4, 2)) == [0, 1, 2, 3]
-        with pytest.raises(ForkedWorkerError):
+        with pytest.raises(ZeroDivisionError):
             list(forked_stream(lambda k: 1 // 0, 2, 2))
     assert path.read_text(encoding="utf-8") == "written once\n"
 
