@@ -65,12 +65,14 @@ def forked_stream(make: Callable[[int], Any], parts: int, workers: int) -> Itera
     try:
         # Objects that exist at the fork are the children's to read: frozen, a child's
         # cycle collections never write to them, so their pages stay shared, not copied.
+        caller_froze = gc.get_freeze_count() > 0  # then what is frozen stays so: the caller's choice
         gc.freeze()
         try:
             for rank in range(min(workers, parts)):
                 children.append(_fork_child(make, range(rank, parts, workers), children))
         finally:
-            gc.unfreeze()
+            if not caller_froze:
+                gc.unfreeze()
         for k in range(parts):
             pid, pipe = children[k % workers]
             yield _receive(pid, pipe, reaped)
