@@ -163,6 +163,18 @@ def check_pair(a: np.ndarray, b: np.ndarray, threshold: float, truncation: float
     return None
 
 
+def verified_pairs(pairs: np.ndarray, shingles_of, threshold: float,
+                   truncation: float) -> list[tuple[int, int, float, str]]:
+    """The (i, j) pairs that ``check_pair`` finds copies, with ``shingles_of(pid)`` giving each
+    passage's set: (i, j, similarity, rule), in the order of ``pairs``."""
+    verified = []
+    for i, j in pairs.tolist():
+        checked = check_pair(shingles_of(i), shingles_of(j), threshold, truncation)
+        if checked is not None:
+            verified.append((i, j, *checked))
+    return verified
+
+
 class ShingleStore:
     """Shingle-hash arrays appended to a file, read back by row for the candidate checks.
 
@@ -265,9 +277,13 @@ class DedupIndex:
                                                  self._exact, self._row_of, self.store.offsets,
                                                  self._bands, self._band_pids))
 
-    @property
-    def excluded(self) -> np.ndarray:
-        return np.fromiter(sorted(self._excluded), dtype=np.int64, count=len(self._excluded))
+    def _kept(self, pids: np.ndarray) -> np.ndarray:
+        """Which of ``pids`` are not excluded (a mask)."""
+        return ~np.isin(pids, np.fromiter(self._excluded, dtype=np.int64, count=len(self._excluded)))
+
+    def drop_excluded(self, pairs: np.ndarray) -> np.ndarray:
+        """The (i, j) pairs of which neither passage is excluded."""
+        return pairs[self._kept(pairs).all(axis=1)] if self._excluded and pairs.size else pairs
 
     def band_entries(self, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The MinHash-tier passage ids, their band keys and their rank in ``order`` (excluded ones last)."""
@@ -284,7 +300,7 @@ class DedupIndex:
         pinned = np.asarray(self.pinned, dtype=np.int64)
         order = np.lexsort((pids, -words, 1 - pinned))
         if self._excluded:
-            order = order[~np.isin(order, np.fromiter(self._excluded, dtype=np.int64))]
+            order = order[self._kept(order)]
         return order
 
     def _band_matrix(self) -> tuple[np.ndarray, np.ndarray]:
@@ -299,7 +315,7 @@ class DedupIndex:
         """The MinHash-tier passage ids and their band keys, (n,) and (n, bands), excluded ones left out."""
         ids, keys = self._band_matrix()
         if self._excluded:
-            keep = ~np.isin(ids, np.fromiter(self._excluded, dtype=np.int64))
+            keep = self._kept(ids)
             ids, keys = ids[keep], keys[keep]
         return ids, keys
 
@@ -307,7 +323,7 @@ class DedupIndex:
         """The exact-tier passage ids, excluded ones left out."""
         exact = np.asarray(self._exact, dtype=np.int64)
         if self._excluded:
-            exact = exact[~np.isin(exact, np.fromiter(self._excluded, dtype=np.int64))]
+            exact = exact[self._kept(exact)]
         return exact
 
     def shingles(self, pid: int) -> np.ndarray:
@@ -325,14 +341,8 @@ class DedupIndex:
 
     def verify(self, pairs: np.ndarray) -> list[tuple[int, int, float, str]]:
         """The candidate pairs that are copies, as (i, j, similarity, rule), in the order of ``pairs``."""
-        verified = []
-        for i, j in pairs.tolist():
-            if i in self._excluded or j in self._excluded:
-                continue
-            checked = self.check(self.shingles(i), self.shingles(j))
-            if checked is not None:
-                verified.append((i, j, *checked))
-        return verified
+        cfg = self.config
+        return verified_pairs(self.drop_excluded(pairs), self.shingles, cfg.threshold, cfg.truncation_containment)
 
     def _fanned_out_checks(self, order: np.ndarray, pairs: np.ndarray | None, fan_out) -> list:
         """``verify(candidates(order))``, with the bands, then the pairs, shared among ``fan_out``'s processes."""

@@ -33,7 +33,7 @@ from itertools import islice
 
 import numpy as np
 
-from .dedup import check_pair
+from .dedup import verified_pairs
 from .lsh import bucket_pairs
 
 _PARTITIONS = 16
@@ -161,14 +161,7 @@ class _Worker:
 def _verify_chunk(pairs, pids, values, sizes, threshold, truncation):
     offsets = np.r_[0, np.cumsum(sizes)]
     at = {pid: k for k, pid in enumerate(pids.tolist())}
-    out = []
-    for i, j in pairs.tolist():
-        a, b = at[i], at[j]
-        checked = check_pair(values[offsets[a] : offsets[a + 1]], values[offsets[b] : offsets[b + 1]],
-                             threshold, truncation)
-        if checked is not None:
-            out.append((i, j, checked[0], checked[1]))
-    return out
+    return verified_pairs(pairs, lambda pid: values[offsets[at[pid]] : offsets[at[pid] + 1]], threshold, truncation)
 
 
 def components(n: int, edges: Iterable[tuple[int, int]]) -> np.ndarray:

@@ -194,8 +194,7 @@ class Cleaner:
 
         ids, keys, rank = index.band_entries(order)
         pairs = pool.candidate_pairs(keys, ids, rank)
-        if index.excluded.size and pairs.size:
-            pairs = pairs[~np.isin(pairs, index.excluded).any(axis=1)]
+        pairs = index.drop_excluded(pairs)
         verified = pool.verify(pairs, index)
         links = index.checked_links(order, verified=verified)
         component = components(len(index), ((i, j) for i, others in links.items() for _, j, _ in others))
