@@ -23,7 +23,8 @@ from .checkpoint import ResumeError, WorkDir, fingerprint
 from .parallel import default_workers
 from .pipeline import Cleaner
 from .readers import expand, read_inputs
-from .writers import Writer
+from .streaming import stream as stream_results
+from .writers import RunOutputs, Writer
 from .seen import IndexUnusable, open_index
 
 EXIT_OK, EXIT_REJECTS = 0, 1  # click's own usage errors exit with 2
@@ -116,8 +117,12 @@ def main() -> None:
 @click.option("--rejects", "rejects_path", default=None, help="Write every record that could not be processed, with its reason, to this JSONL file.")
 @click.option("--drop-duplicates", is_flag=True, help="Leave documents marked duplicate_of out of the output.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
-@click.option("-q", "--quiet", is_flag=True, help="No run summary on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors: no run summary, no line per rejected record.")
+@click.option("-v", "--verbose", is_flag=True, help="Add the dedup settings and the time of each phase to the summary.")
 @click.option("--strict", is_flag=True, help="Stop at the first rejected record, with exit status 1.")
+@click.option("--stream", is_flag=True,
+              help="Write each result soon after its record is read, deduplicated against the records before it "
+                   "(and --index) instead of the whole run; the first copy seen is kept (see README, Streaming).")
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: every core). The output is the same for any number.")
 @click.option("--resume", is_flag=True,
@@ -135,14 +140,18 @@ def main() -> None:
 @click.option("--ray-address", default=None,
               help="Address of a running Ray cluster (ray://HOST:10001 or HOST:6379); default: a local one.")
 @_config_options
-def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, strict, workers, resume,
-        checkpoint_every, checkpoint_seconds, index_location, engine, ray_address, config_path, **flags):
+def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, quiet, verbose, strict, stream,
+        workers, resume, checkpoint_every, checkpoint_seconds, index_location, engine, ray_address, config_path,
+        **flags):
     """Clean INPUTS into JSONL (or Parquet).
 
-    INPUTS are files (.txt, .jsonl, .html, .warc, .parquet, each optionally
-    .gz/.zst/.bz2), folders (walked for those), or - for stdin (format and
-    compression recognised from the first bytes). Each output record holds id,
-    title, body, related, duplicate_of and metadata.
+    INPUTS are files (.txt, .jsonl, .csv, .tsv, .html, .warc, .parquet, each
+    optionally .gz/.zst/.bz2), folders (walked for those), or - for stdin
+    (format and compression recognised from the first bytes). Each output record
+    holds id, title, body, related, duplicate_of and metadata.
+
+    A run dedups across all its records, so it reads every record before it
+    writes the first result; --stream writes as it reads instead.
 
     A run into -o FILE checkpoints its first pass in FILE.cleaner-work/;
     --resume continues it after a crash, with the same output as an
@@ -152,11 +161,67 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
     rejected (see --rejects) or --strict stopped the run, 2 on a usage error.
     """
     config = resolve_config(config_path, flags)
+    _check_run_options(output, explain_path, rejects_path, resume, stream, engine, ray_address)
+    seen_index = _open_run_index(index_location, config)
+    bar = _Progress(sys.stderr.isatty() if progress is None else progress)
+    cleaner = Cleaner(config, progress=bar, log=lambda message: click.echo(f"cleaner: {message}", err=True),
+                      workers=workers or default_workers(), index=seen_index, engine=engine,
+                      ray_address=ray_address)
+    work = None if output == "-" or stream else WorkDir(output + ".cleaner-work")
+    if work is not None and resume and not work.exists():
+        click.echo(f"cleaner: no checkpoint in {work.path}: starting from the beginning", err=True)
+    print_ = fingerprint(config.as_dict(), [p for p, _ in expand(list(inputs))])
+    if "-" in inputs:
+        print_ += "-stdin-" + uuid.uuid4().hex  # stdin is never the same input twice: no run is a rerun of it
+    with RunOutputs(output, explain_path, rejects_path) as outputs:
+        encode = _Encoder(outputs, drop_duplicates)
+        records = read_inputs(list(inputs), config)
+        if stream:
+            items = stream_results(cleaner, records, fingerprint=print_, encode=encode)
+        else:
+            items = cleaner.run(records, work_dir=work, resume=resume, fingerprint=print_,
+                                checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds,
+                                commit_index=False, encode=encode)
+        try:
+            finished = _write_results(items, outputs, quiet, strict)
+        except ResumeError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except BrokenPipeError:
+            _quiet_broken_pipe(bar)
+            sys.exit(EXIT_REJECTS if cleaner.stats.rejected else EXIT_OK)
+        finally:
+            _stop(items)
+            bar.close()
+        if not finished:
+            outputs.commit(only_rejects=True)
+            if work is not None:
+                work.clear()  # nothing was written: no run to resume
+            click.echo("cleaner: stopped at the first rejected record (--strict); no output written", err=True)
+            sys.exit(EXIT_REJECTS)
+        outputs.commit()
+    # Only once the output is durable: a crash before this leaves the index as it
+    # was, and a rerun writes the same output again.
+    cleaner.commit_index()
+    stats = cleaner.stats
+    if output != "-":
+        write_run_metadata(output + ".run.json", stats, config, list(inputs))
+    if not quiet:
+        click.echo(stats.summary(verbose=verbose, duplicates_dropped=drop_duplicates), err=True)
+    sys.exit(EXIT_REJECTS if stats.rejected else EXIT_OK)
+
+
+def _check_run_options(output, explain_path, rejects_path, resume, stream, engine, ray_address) -> None:
+    """Usage errors found before anything is read or written."""
     if resume and output == "-":
         raise click.UsageError("--resume needs -o FILE: a run into stdout cannot be continued")
-    for path in (explain_path, rejects_path):
+    if resume and stream:
+        raise click.UsageError("--resume goes with a whole run, not --stream")
+    for option, path in (("--explain", explain_path), ("--rejects", rejects_path)):
         if path and path.lower().endswith(".parquet"):
-            raise click.UsageError(f"{path}: --explain and --rejects write JSONL")
+            raise click.UsageError(f"{option} {path}: --explain and --rejects write JSONL")
+    for option, path in (("-o", output), ("--explain", explain_path), ("--rejects", rejects_path)):
+        if path and path != "-":
+            check_writable(path, option)
     if engine == "ray":
         from .engine_ray import ray_available
 
@@ -164,97 +229,68 @@ def run(inputs, output, explain_path, rejects_path, drop_duplicates, progress, q
             raise click.UsageError("--engine ray needs Ray: pip install 'cleaner[ray]'")
     elif ray_address:
         raise click.UsageError("--ray-address goes with --engine ray")
-    seen_index = None
-    if index_location:
-        try:
-            seen_index = open_index(index_location, config)
-        except IndexUnusable as exc:
-            raise click.UsageError(str(exc)) from exc
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = _Progress(show)
-    cleaner = Cleaner(config, progress=bar, log=lambda message: click.echo(f"cleaner: {message}", err=True),
-                      workers=workers or default_workers(), index=seen_index, engine=engine,
-                      ray_address=ray_address)
-    work = WorkDir(output + ".cleaner-work") if output != "-" else None
-    if work is not None and resume and not work.exists():
-        click.echo(f"cleaner: no checkpoint in {work.path}: starting from the beginning", err=True)
-    print_ = fingerprint(config.as_dict(), [p for p, _ in expand(list(inputs))])
-    if "-" in inputs:
-        print_ += "-stdin-" + uuid.uuid4().hex  # stdin is never the same input twice: no run is a rerun of it
-    writers = [Writer(p) if p else None for p in (output, explain_path, rejects_path)]
-    out, explain, rejects = writers
-    stopped = False
 
-    def encode(result) -> tuple:
-        # Runs where the result is assembled, a forked worker's process included.
-        record = None if drop_duplicates and result.duplicate_of is not None else out.encode(result.to_json())
-        removals = "".join(explain.encode(r.to_json()) for r in result.removals) if explain is not None else ""
+
+def check_writable(path: str, option: str) -> None:
+    """A usage error naming ``path`` unless a file can be written there."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise click.UsageError(f"{option} {path}: is a folder, not a file")
+    if not os.path.isdir(directory):
+        raise click.UsageError(f"{option} {path}: no such folder {directory}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise click.UsageError(f"{option} {path}: cannot write in {directory}")
+
+
+def _open_run_index(location: str | None, config: Config):
+    if not location:
+        return None
+    if not location.startswith(("redis://", "rediss://", "unix://")):
+        check_writable(location, "--index")
+    try:
+        return open_index(location, config)
+    except IndexUnusable as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+class _Encoder:
+    """Turns a result into what the outputs write; runs where the result is assembled,
+    a forked worker's process included, so it must change nothing but its return value."""
+
+    def __init__(self, outputs: RunOutputs, drop_duplicates: bool):
+        self.out, self.explain, self.drop_duplicates = outputs.out, outputs.explain, drop_duplicates
+
+    def __call__(self, result) -> tuple:
+        dropped = self.drop_duplicates and result.duplicate_of is not None
+        record = None if dropped else self.out.encode(result.to_json())
+        removals = "".join(self.explain.encode(r.to_json()) for r in result.removals) if self.explain else ""
         return record, removals
 
-    run_items = None
-    try:
-        run_items = cleaner.run(read_inputs(list(inputs), config), work_dir=work, resume=resume,
-                                fingerprint=print_, checkpoint_every=checkpoint_every,
-                                checkpoint_seconds=checkpoint_seconds, commit_index=False, encode=encode)
-        for item in run_items:
-            if isinstance(item, Reject):
+
+def _write_results(items, outputs: RunOutputs, quiet: bool, strict: bool) -> bool:
+    """Write every item of a run; False when --strict stopped it at a rejected record."""
+    for item in items:
+        if isinstance(item, Reject):
+            if not quiet:
                 click.echo(f"cleaner: rejected {item.source}: {item.reason} ({item.detail})", err=True)
-                if rejects is not None:
-                    rejects.write(item.to_json())
-                if strict:
-                    stopped = True
-                    break
-                continue
-            record, removals = item.output
-            if removals:
-                explain.write_text(removals)
-            if record is not None:
-                out.write_encoded(record)
-        if stopped:
-            run_items.close()
-            for w in (out, explain):
-                if w is not None:
-                    w.abort()
-            if rejects is not None:
-                rejects.commit()
-            bar.close()
-            click.echo("cleaner: stopped at the first rejected record (--strict); no output written", err=True)
-            sys.exit(EXIT_REJECTS)
-        for w in writers:
-            if w is not None:
-                w.commit()
-        # Only once the output is durable: a crash before this leaves the index as it
-        # was, and a rerun writes the same output again.
-        cleaner.commit_index()
-    except ResumeError as exc:
-        for w in writers:
-            if w is not None:
-                w.abort()
-        raise click.UsageError(str(exc)) from exc
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from
-        # complaining again when it flushes stdout at exit.
-        _stop(run_items)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        for w in writers:
-            if w is not None:
-                w.abort()
-        bar.close()
-        sys.exit(EXIT_REJECTS if cleaner.stats.rejected else EXIT_OK)
-    except BaseException:
-        _stop(run_items)
-        for w in writers:
-            if w is not None:
-                w.abort()
-        raise
+            if outputs.rejects is not None:
+                outputs.rejects.write(item.to_json())
+            if strict:
+                return False
+            continue
+        record, removals = item.output
+        if removals:
+            outputs.explain.write_text(removals)
+        if record is not None:
+            outputs.out.write_encoded(record)
+    return True
+
+
+def _quiet_broken_pipe(bar: _Progress) -> None:
+    """The reader went away (`| head`): keep Python from complaining again when it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
     bar.close()
-    stats = cleaner.stats
-    if output != "-":
-        write_run_metadata(output + ".run.json", stats, config, list(inputs))
-    if not quiet:
-        click.echo(stats.summary(), err=True)
-    sys.exit(EXIT_REJECTS if stats.rejected else EXIT_OK)
 
 
 def _stop(run_items) -> None:
@@ -327,6 +363,7 @@ def review(inputs, output, explain_path, results_path, page_size, workers, confi
     from .review import review_audit, review_run
 
     config = resolve_config(config_path, flags)
+    check_writable(output, "-o")
     if results_path and not explain_path:
         raise click.UsageError("--results goes with --explain")
     if explain_path:
@@ -334,7 +371,7 @@ def review(inputs, output, explain_path, results_path, page_size, workers, confi
             page = review_audit(list(inputs), config, explain_path, results_path, page_size)
         except (OSError, ValueError, KeyError) as exc:
             raise click.UsageError(f"cannot read {explain_path} / {results_path or '-'}: {exc}") from exc
-        note = f"from {explain_path}"
+        note = f"the audit {explain_path}"
     else:
         page, stats = review_run(list(inputs), config, workers or default_workers(), page_size)
         note = f"{stats.documents} documents"
@@ -379,10 +416,6 @@ def show_config(config_path, **flags):
     click.echo(json.dumps(resolve_config(config_path, flags).as_dict(), indent=2))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @main.group()
 def index() -> None:
     """Inspect an index across runs (--index)."""
@@ -408,3 +441,7 @@ def index_stats(location, as_json):
     click.echo(f"runs       {figures['runs']:,}")
     click.echo(f"size       {figures['size_bytes']:,} bytes ({figures['size_of']})")
     click.echo("settings   " + ", ".join(f"{k}={v}" for k, v in sorted(figures["settings"].items())))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

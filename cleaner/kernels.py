@@ -12,7 +12,7 @@ newline (a token holds neither), so one ``str.encode`` call feeds a whole batch.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from .jit import kernel
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -21,7 +21,7 @@ _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def token_hashes(buf: np.ndarray, n_passages: int):
     """FNV-1a 64 of each token's bytes; returns (hashes, token offsets per passage)."""
     hashes = np.empty(buf.size // 2 + 1, dtype=np.uint64)
@@ -53,7 +53,7 @@ def token_hashes(buf: np.ndarray, n_passages: int):
     return hashes[:n], offsets
 
 
-@njit(cache=True, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _fmix64(h):
     h ^= h >> np.uint64(33)
     h *= _M1
@@ -63,7 +63,7 @@ def _fmix64(h):
     return h
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def shingle_sets(tok: np.ndarray, offsets: np.ndarray, size: int):
     """Sorted unique 32-bit n-gram hashes per passage: (flat values, offsets)."""
     n_pass = offsets.size - 1
@@ -97,7 +97,7 @@ def shingle_sets(tok: np.ndarray, offsets: np.ndarray, size: int):
     return out[:w], out_off
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray):
     """MinHash (affine32, datasketch's scheme) of each segment of ``values``: (n, num_perm) uint32."""
     n_pass = offsets.size - 1

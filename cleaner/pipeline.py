@@ -262,6 +262,7 @@ class Cleaner:
         stats.written = stats.duplicate_documents = stats.passages = 0
         stats.duplicate_passages = stats.related_items = 0
         stats.removed.clear()
+        stats.duplicate_kinds.clear()
 
         spool.flush()
         job = _JobMaker(state, index, spool, duplicate_of, furniture_pids, prior, ship_document=self.engine == "ray")
@@ -290,6 +291,8 @@ class Cleaner:
             for key, value in counts.items():
                 if key.startswith("removed:"):
                     stats.removed[key[8:]] += value
+                elif key.startswith("copy:"):
+                    stats.duplicate_kinds[key[5:]] += value
                 else:
                     setattr(stats, key, getattr(stats, key) + value)
             if result.duplicate_of is None:

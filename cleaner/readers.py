@@ -9,6 +9,7 @@ row or WARC offset), and reading goes on with the next one.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sys
@@ -25,7 +26,7 @@ from .html import decode_html
 from .records import record_to_document
 
 FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html",
-           ".warc": "warc", ".parquet": "parquet"}
+           ".warc": "warc", ".parquet": "parquet", ".csv": "csv", ".tsv": "tsv"}
 
 Record = Document | Reject | Skipped
 
@@ -80,7 +81,9 @@ def read_jsonl(stream: IO[bytes], source: str, stem: str, cfg: Config) -> Iterat
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
+                # Without its line ending, a line cut inside a string is "Unterminated string",
+                # not "Invalid control character" (the newline).
+                record = json.loads(raw.rstrip(b"\r\n"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 yield Reject(source=place, reason="bad_json", detail=str(exc))
                 continue
@@ -91,6 +94,38 @@ def read_jsonl(stream: IO[bytes], source: str, stem: str, cfg: Config) -> Iterat
     except (OSError, EOFError, zlib.error) as exc:
         # A truncated or corrupt compressed stream: what was read stands.
         yield Reject(source=f"{source}:{lineno + 1}", reason="bad_compression", detail=str(exc))
+
+
+def read_table(stream: IO[bytes], source: str, stem: str, cfg: Config, delimiter: str) -> Iterator[Record]:
+    """A CSV or TSV file with a header row: each row a record, as a JSONL object with those keys.
+
+    The text comes from the ``text_field`` column (or ``html_field``); a file with
+    neither is one reject that names the columns it has.
+    """
+    csv.field_size_limit(sys.maxsize)  # a cell may hold a whole article
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    rows = csv.reader(text, delimiter=delimiter)
+    row = 0
+    try:
+        header = next(rows, None)
+        if header is None:
+            return
+        if cfg.text_field not in header and cfg.html_field not in header:
+            yield Reject(source=f"{source}:1", reason="missing_text",
+                         detail=f"no {cfg.text_field!r} or {cfg.html_field!r} column (columns: {', '.join(header)}); "
+                                "name the text column with --text-field")
+            return
+        for row, values in enumerate(rows, start=2):
+            place = f"{source}:{row}"
+            if len(values) != len(header):
+                yield Reject(source=place, reason="bad_row",
+                             detail=f"{len(values)} fields where the header has {len(header)}")
+                continue
+            yield record_to_document(dict(zip(header, values)), place, f"{stem}:{row}", cfg)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        yield Reject(source=f"{source}:{row + 1}", reason="bad_csv", detail=str(exc))
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Reject(source=f"{source}:{row + 1}", reason="bad_compression", detail=str(exc))
 
 
 def read_parquet(data: IO[bytes] | str, source: str, stem: str, cfg: Config) -> Iterator[Record]:
@@ -150,6 +185,8 @@ def read_stream(stream: IO[bytes], source: str, stem: str, fmt: str | None, cfg:
         yield from read_jsonl(stream, source, stem, cfg)
     elif fmt == "warc":
         yield from read_warc(stream, source, cfg)
+    elif fmt in ("csv", "tsv"):
+        yield from read_table(stream, source, stem, cfg, "," if fmt == "csv" else "\t")
     elif fmt == "parquet":
         try:
             data = stream.read()

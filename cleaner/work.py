@@ -61,6 +61,10 @@ class AssemblyJob:
     blob: bytes | None = None  # the spooled document itself, for a worker that cannot read the spool
 
 
+# What a near_duplicate removal was a copy of, for a summary whose counts add up.
+_COPY_KINDS = {"title_repeat": "title", "whole_document": "document"}
+
+
 def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skipped:
     if isinstance(record, Document):
         if not isinstance(record.text, str) or not (record.html is None or isinstance(record.html, str)):
@@ -201,6 +205,8 @@ class DocumentWork:
                 kept_id, kept_line = kept
             removals.append(Removal(doc.id, block.line, text, reason, rule, kept_id, kept_line, longer))
             counts["removed:" + reason] += 1
+            if reason == "near_duplicate":
+                counts["copy:" + _COPY_KINDS.get(rule, "passage")] += 1
 
         title_line = st.title.line if st.title else None
         repeats = {id(b): first for b, _, first in st.related_repeats}

@@ -122,3 +122,38 @@ class Writer:
             if os.path.exists(self._tmp):
                 os.unlink(self._tmp)
             self._tmp = None
+
+
+class RunOutputs:
+    """A run's output, audit and rejects files as one unit: all committed, or all left as they were.
+
+    On leaving the ``with`` block by an exception, or without :meth:`commit`,
+    every file still open is aborted (its temporary file removed). ``None``
+    stands for a file the user did not ask for.
+    """
+
+    def __init__(self, output: str, explain: str | None, rejects: str | None):
+        self.out = Writer(output)
+        self.explain = Writer(explain) if explain else None
+        self.rejects = Writer(rejects) if rejects else None
+
+    def _all(self) -> list[Writer]:
+        return [w for w in (self.out, self.explain, self.rejects) if w is not None]
+
+    def commit(self, only_rejects: bool = False) -> None:
+        """Make the files appear; with ``only_rejects`` the output and audit are dropped."""
+        for w in self._all():
+            if only_rejects and w is not self.rejects:
+                w.abort()
+            else:
+                w.commit()
+
+    def abort(self) -> None:
+        for w in self._all():
+            w.abort()
+
+    def __enter__(self) -> RunOutputs:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.abort()  # a no-op for the files already committed

@@ -18,8 +18,9 @@ def test_run_on_golden_prints_contract_jsonl(cli):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in records] == sorted(p.stem for p in (GOLDEN / "input").glob("*.txt"))
     assert all(list(r) == CONTRACT_KEYS for r in records)
-    assert "records read 5: written 5" in result.stderr
-    assert "dedup: shingle=word 5-gram, num_perm=128, bands=32, rows=4" in result.stderr
+    assert "records read 5: written 5 (with a body of their own 5," in result.stderr
+    verbose = cli("run", GOLDEN / "input", "-v")
+    assert "dedup: shingle=word 5-gram, num_perm=128, bands=32, rows=4" in verbose.stderr
 
 
 def test_two_runs_are_byte_identical(cli, tmp_path):
@@ -75,7 +76,7 @@ def test_bad_records_are_rejected_with_place_and_the_run_goes_on(cli, tmp_path):
     out = read_jsonl(tmp_path / "out.jsonl")
     assert [r["id"] for r in out] == ["ok1", "ok2", "latin1"]
     assert out[2]["title"] is None and out[2]["body"] == "Café crème" and out[2]["metadata"]["cleaner"]["encoding"] == "cp1252"
-    assert "records read 7: written 3, duplicate documents 0, rejected 4" in result.stderr
+    assert "records read 7: written 3 (with a body of their own 3, duplicate documents with an empty body 0), rejected 4" in result.stderr
     assert "rejected " in result.stderr and "dump.jsonl:2" in result.stderr
 
 

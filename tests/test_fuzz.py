@@ -114,7 +114,8 @@ def test_readers_and_run_on_broken_files(tmp_path_factory, files):
     assert len(out) == stats.written + stats.duplicate_documents + stats.rejected
 
 
-_SUMMARY_RE = re.compile(r"records read (\d+): written (\d+), duplicate documents (\d+), rejected (\d+)(?:, skipped (\d+))?")
+_SUMMARY_RE = re.compile(r"records read (\d+): written (\d+) \(with a body of their own (\d+), duplicate documents "
+                         r"with an empty body (\d+)\), rejected (\d+)(?:, skipped (\d+))?")
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -123,9 +124,9 @@ def test_cli_on_arbitrary_stdin(cli, data, how):
     result = cli("run", "-", input=_pack(data, how))
     assert result.exit_code in (0, 1), result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    read, written, dups, rejected, skipped = (int(x or 0) for x in _SUMMARY_RE.search(result.stderr).groups())
+    read, lines_out, written, dups, rejected, skipped = (int(x or 0) for x in _SUMMARY_RE.search(result.stderr).groups())
     assert read == written + dups + rejected + skipped
-    assert len(lines) == written + dups
+    assert len(lines) == lines_out == written + dups
     assert (result.exit_code == 1) == (rejected > 0)
 
 

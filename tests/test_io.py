@@ -69,7 +69,7 @@ def test_warc_records_are_processed_skipped_or_rejected_and_add_up(tmp_path, cli
     text = records[ids["text"].strip("<>")]
     assert "Advertisement" not in text["body"] and "transport minister confirmed" in text["body"]
     # 1 warcinfo + 5 requests + 5 responses = 11 records: 3 processed, 8 skipped, 0 rejected.
-    assert "records read 11: written 3, duplicate documents 0, rejected 0, skipped 8" in result.stderr
+    assert "records read 11: written 3 (with a body of their own 3, duplicate documents with an empty body 0), rejected 0, skipped 8" in result.stderr
     assert "skipped: http_404 1, non_text_payload 1, warc_request 5, warc_warcinfo 1" in result.stderr
     assert read_jsonl(rejects) == []
 
