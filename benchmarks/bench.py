@@ -29,14 +29,13 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from archive import build  # noqa: E402
+from benchmarks.archive import build  # noqa: E402
 
-from cleaner.bench import measure_run, median_run  # noqa: E402
-from cleaner import kernels  # noqa: E402
-from cleaner.minhash import permutations, shingle_hash32, shingles  # noqa: E402
-from cleaner.text import tokens  # noqa: E402
+from cleaner.run.bench import measure_run, median_run  # noqa: E402
+from cleaner.dedup import kernels  # noqa: E402
+from cleaner.dedup.minhash import permutations, shingle_hash32, shingles  # noqa: E402
+from cleaner.strip.text import tokens  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 NUM_PERM, SHINGLE = 128, 5

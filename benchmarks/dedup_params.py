@@ -17,14 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from planted import planted_pairs  # noqa: E402
+from benchmarks.planted import planted_pairs  # noqa: E402
 
 from cleaner.config import Config  # noqa: E402
-from cleaner.dedup import DedupIndex, PassageInput, Preparer  # noqa: E402
-from cleaner.minhash import jaccard, shingle_hashes, token_hashes  # noqa: E402
-from cleaner.text import tokens  # noqa: E402
+from cleaner.dedup.index import DedupIndex, PassageInput, Preparer  # noqa: E402
+from cleaner.dedup.minhash import jaccard, shingle_hashes, token_hashes  # noqa: E402
+from cleaner.strip.text import tokens  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 SETTINGS = [

@@ -27,10 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from archive import build  # noqa: E402
-from cleaner.bench import measure_run  # noqa: E402
+from benchmarks.archive import build  # noqa: E402
+from cleaner.run.bench import measure_run  # noqa: E402
 
 
 def timed(cmd: list[str]) -> float:

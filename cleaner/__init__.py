@@ -5,10 +5,9 @@ r"""cleaner: strip aggregator boilerplate from scraped news text and keep each p
 ['Rates rise again.']
 """
 
-__version__ = "0.1.0"
-
-from .config import Config  # noqa: E402
-from .document import Document, Encoded, Reject, Removal, Result  # noqa: E402
-from .pipeline import Cleaner, clean  # noqa: E402
+from ._version import __version__
+from .config import Config
+from .document import Document, Encoded, Reject, Removal, Result
+from .run.pipeline import Cleaner, clean
 
 __all__ = ["Cleaner", "Config", "Document", "Encoded", "Reject", "Removal", "Result", "clean", "__version__"]

@@ -16,16 +16,17 @@ from dataclasses import fields
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .config import Config
 from .document import Reject
-from .checkpoint import ResumeError, WorkDir, fingerprint
-from .parallel import default_workers
-from .pipeline import Cleaner
-from .readers import expand, read_inputs
-from .streaming import stream as stream_results
-from .writers import RunOutputs, Writer
-from .seen import IndexUnusable, open_index
+from .run.checkpoint import ResumeError, WorkDir, fingerprint
+from .run.engines.local import default_workers
+from .run.pipeline import Cleaner
+from .io.readers import expand, read_inputs
+from .run.streaming import stream as stream_results
+from .io.writers import RunOutputs, Writer
+from .index import open_index
+from .index.store import IndexUnusable
 
 EXIT_OK, EXIT_REJECTS = 0, 1  # click's own usage errors exit with 2
 
@@ -223,7 +224,7 @@ def _check_run_options(output, explain_path, rejects_path, resume, stream, engin
         if path and path != "-":
             check_writable(path, option)
     if engine == "ray":
-        from .engine_ray import ray_available
+        from .run.engines.ray import ray_available
 
         if not ray_available():
             raise click.UsageError("--engine ray needs Ray: pip install 'cleaner[ray]'")
@@ -323,7 +324,7 @@ def bench(inputs, worker_counts, repeats, json_path):
     Each run is a separate process, so its peak memory is its own. No truth is
     needed: the duplicate rate is what the run found.
     """
-    from .bench import median_run
+    from .run.bench import median_run
 
     counts = [int(x) for x in worker_counts.split(",")] if worker_counts else sorted({1, default_workers()})
     rows = []
@@ -360,7 +361,7 @@ def review(inputs, output, explain_path, results_path, page_size, workers, confi
     (hover: the rule; a duplicate links to the passage kept), with the corpus
     view: removals per reason, site furniture learned, duplicate clusters.
     """
-    from .review import review_audit, review_run
+    from .review.page import review_audit, review_run
 
     config = resolve_config(config_path, flags)
     check_writable(output, "-o")
@@ -396,7 +397,7 @@ def rules_test(rules_file, golden_dir):
     Exit status 2 when the file does not load (a rule that does not compile, an
     unknown category: the message names the rule).
     """
-    from .tuning import compare_rules, default_golden, golden_inputs
+    from .review.rules_test import compare_rules, default_golden, golden_inputs
 
     try:
         config = Config(rules=rules_file)

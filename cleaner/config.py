@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from .userrules import UserRules, load_rules, parse_rules
+from .strip.userrules import UserRules, load_rules, parse_rules
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Config:
         """The settings that make two signatures comparable, for the run summary."""
         from importlib.metadata import version  # datasketch itself imports scipy: a third of a second
 
-        from .minhash import SHINGLE_HASH_NAME
+        from .dedup.minhash import SHINGLE_HASH_NAME
 
         return {
             "shingle": f"word {self.shingle_size}-gram",

@@ -136,11 +136,7 @@ def test_config_command_prints_settings(cli):
 
 
 def test_output_is_identical_whatever_the_number_of_workers(tmp_path, cli):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from archive import build
-    finally:
-        sys.path.pop(0)
+    from benchmarks.archive import build
     archive = tmp_path / "archive.jsonl"
     build(600, archive)
     outputs = []

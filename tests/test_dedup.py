@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Cleaner, Document
-from cleaner import kernels
-from cleaner.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
-from cleaner.text import tokens
+from cleaner.dedup import kernels
+from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
+from cleaner.strip.text import tokens
 from conftest import GOLDEN
 
 PARAGRAPHS = [
@@ -139,7 +139,7 @@ def test_in_document_copy_with_rewording():
 def test_bucket_pairs_by_partition_equal_candidate_pairs():
     """The Ray engine's candidate pairs (flat entries, buckets split into partitions by key)
     are the local engine's, big buckets and their leaders included."""
-    from cleaner.lsh import bucket_pairs, candidate_pairs
+    from cleaner.dedup.lsh import bucket_pairs, candidate_pairs
 
     rng = np.random.default_rng(1)
     n, bands = 3000, 8

@@ -10,8 +10,7 @@ from conftest import GOLDEN, ROOT
 
 ray = pytest.importorskip("ray", reason="--engine ray needs Ray: pip install 'cleaner[ray]'")
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from archive import build  # noqa: E402
+from benchmarks.archive import build
 
 
 @pytest.fixture(scope="module")

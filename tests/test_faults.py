@@ -250,7 +250,7 @@ def test_sigkill_at_random_points_then_resume_is_byte_identical(tmp_path):
 
 
 def test_a_checkpoint_of_another_layout_is_refused_with_a_reason(tmp_path):
-    from cleaner.checkpoint import STATE_VERSION, Pass1State, ResumeError, WorkDir
+    from cleaner.run.checkpoint import STATE_VERSION, Pass1State, ResumeError, WorkDir
 
     work = WorkDir(tmp_path / "out.jsonl.cleaner-work")
     work.start()

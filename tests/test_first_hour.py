@@ -29,7 +29,7 @@ def test_compiled_kernels_are_cached_outside_the_package(tmp_path):
     before = _compiled_files(PACKAGE)
     env = {k: v for k, v in os.environ.items() if k not in ("CLEANER_CACHE_DIR", "NUMBA_CACHE_DIR")}
     env["XDG_CACHE_HOME"] = str(tmp_path)
-    code = ("import numpy as np; from cleaner import kernels; "
+    code = ("import numpy as np; from cleaner.dedup import kernels; "
             "print(kernels.token_hashes._cache._cache_path); "
             "kernels.token_hashes(np.frombuffer(b'a b c', dtype=np.uint8), 1)")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -40,7 +40,7 @@ def test_compiled_kernels_are_cached_outside_the_package(tmp_path):
 
 def test_cache_folder_follows_cleaner_cache_dir(tmp_path):
     env = dict(os.environ, CLEANER_CACHE_DIR=str(tmp_path / "mine"))
-    code = "from cleaner import kernels; print(kernels.signatures._cache._cache_path)"
+    code = "from cleaner.dedup import kernels; print(kernels.signatures._cache._cache_path)"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert Path(done.stdout.strip()).is_relative_to(tmp_path / "mine")
 

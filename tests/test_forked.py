@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from cleaner.config import Config
-from cleaner.dedup import DedupIndex, PassageInput, Preparer
-from cleaner.forked import ForkedMap, ForkedWorkerError, forked_stream
-from cleaner.lsh import candidate_pairs, merge_pairs
-from cleaner.text import tokens
+from cleaner.dedup.index import DedupIndex, PassageInput, Preparer
+from cleaner.run.engines.forked import ForkedMap, ForkedWorkerError, forked_stream
+from cleaner.dedup.lsh import candidate_pairs, merge_pairs
+from cleaner.strip.text import tokens
 
 
 def test_results_come_in_order_whichever_child_made_them():
@@ -120,7 +120,8 @@ def test_the_worker_pools_pipes_hold_a_chunk_of_results():
     import fcntl
     from pathlib import Path
 
-    from cleaner.parallel import PIPE_BYTES, WorkerPool
+    from cleaner.run.engines.pipes import PIPE_BYTES
+    from cleaner.run.engines.pool import WorkerPool
 
     limit = Path("/proc/sys/fs/pipe-max-size")
     if not limit.exists() or int(limit.read_text()) < PIPE_BYTES:
@@ -139,11 +140,7 @@ def test_encoded_results_are_the_results_whatever_the_number_of_workers(tmp_path
 
     from cleaner import Cleaner, Encoded
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from archive import build
-    finally:
-        sys.path.pop(0)
+    from benchmarks.archive import build
     archive = tmp_path / "archive.jsonl"
     build(300, archive)  # several assembly chunks of 64 documents, planted copies among them
     records = [json.loads(line) for line in archive.read_text(encoding="utf-8").splitlines()]

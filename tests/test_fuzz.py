@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from cleaner import Cleaner
 from cleaner.document import Document, Reject, Skipped
-from cleaner.readers import read_inputs
-from cleaner.rules import match_line
-from cleaner.segment import segment, split_lines
-from cleaner.strip import strip_document
-from cleaner.text import word_count
+from cleaner.io.readers import read_inputs
+from cleaner.strip.rules import match_line
+from cleaner.strip.segment import segment, split_lines
+from cleaner.strip.stage import strip_document
+from cleaner.strip.text import word_count
 
 CATEGORIES = {"ad_slot", "share_widget", "related_counter", "related_header", "poll", "cache_banner", "photo_credit",
               "footer", "cta", "reader_question", "newsletter", "curation_header", "timestamp", "navigation",

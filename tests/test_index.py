@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.text import tokens
+from cleaner.strip.text import tokens
 from conftest import GOLDEN, ROOT, read_jsonl
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from archive import build  # noqa: E402
+from benchmarks.archive import build
 
 
 @pytest.fixture(scope="module")

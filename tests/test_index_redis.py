@@ -21,8 +21,7 @@ import pytest
 from conftest import ROOT, read_jsonl
 from test_index import body_words, paragraphs, run
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from archive import build  # noqa: E402
+from benchmarks.archive import build
 
 redis = pytest.importorskip("redis", reason="the Redis index needs the redis package: pip install 'cleaner[redis]'")
 
@@ -124,7 +123,7 @@ def test_a_claim_made_after_another_run_looked_is_seen_by_it(redis_db, tmp_path)
     """Two runs look the index up before either claims (the race the Lua claim closes): the one
     that claims second finds the first one's passages in buckets grown since it looked."""
     from cleaner import Cleaner, Config
-    from cleaner.seen import open_index
+    from cleaner.index import open_index
 
     build(60, tmp_path / "pool.jsonl", seed=21, copy_share=0.0)
     docs = [json.loads(line) for line in (tmp_path / "pool.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -15,7 +15,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from cleaner import Cleaner
-from cleaner.readers import read_inputs
+from cleaner.io.readers import read_inputs
 from conftest import GOLDEN, ROOT, read_jsonl
 
 ARTICLE = """<html><head><title>Council approves new tram line</title></head><body><article>

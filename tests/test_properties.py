@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner import Cleaner, Document
-from cleaner.decoding import repair_mojibake
-from cleaner.segment import split_lines
-from cleaner.text import words
+from cleaner.io.decoding import repair_mojibake
+from cleaner.strip.segment import split_lines
+from cleaner.strip.text import words
 from conftest import DATA, GOLDEN
 
 SEED_LINES = sorted({

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from cleaner import Cleaner, Document
-from cleaner.rules import match_line
-from cleaner.text import word_count
+from cleaner.strip.rules import match_line
+from cleaner.strip.text import word_count
 
 STORY = ("The regional parliament voted on Thursday to extend the night train service to the coast, "
          "a decision that rail unions had demanded for more than a decade.")

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from cleaner import Cleaner, Document
-from cleaner.strip import strip_document
+from cleaner.strip.stage import strip_document
 from conftest import DATA, GOLDEN
 
 PHRASES = json.loads((DATA / "phrases.json").read_text(encoding="utf-8"))

@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from cleaner import Cleaner, Config
-from cleaner.checkpoint import fingerprint
-from cleaner.readers import read_inputs
-from cleaner.userrules import RulesError, document_language, load_rules
+from cleaner.run.checkpoint import fingerprint
+from cleaner.io.readers import read_inputs
+from cleaner.strip.userrules import RulesError, document_language, load_rules
 
 from conftest import GOLDEN, read_jsonl
 

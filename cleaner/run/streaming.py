@@ -17,11 +17,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-from .config import Config
-from .document import Document, Encoded, Reject, Result
+from ..config import Config
+from ..document import Document, Encoded, Reject, Result
 from .pipeline import Cleaner
-from .records import record_to_document
-from .seen import open_index
+from ..io.records import record_to_document
+from ..index import open_index
 from .stats import RunStats
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .seen import INDEX_FORMAT, IndexUnusable, Kept, RunPassage, check_settings, index_settings
+from .store import INDEX_FORMAT, IndexUnusable, Kept, RunPassage, check_settings, index_settings
 
 _BATCH = 50_000
 _U64 = (1 << 64) - 1

@@ -20,6 +20,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
+from .pipes import widen
+
 _WORKER = None
 
 
@@ -33,10 +35,6 @@ def _call(method: str, chunk: list) -> list:
     return [fn(*item) for item in chunk]
 
 
-# Linux lets an unprivileged process widen a pipe up to /proc/sys/fs/pipe-max-size (1 MiB by default).
-PIPE_BYTES = 1 << 20
-
-
 def _widen_pipes(pool) -> None:
     """Let a worker send a whole chunk's results without waiting for this process to read them.
 
@@ -48,17 +46,11 @@ def _widen_pipes(pool) -> None:
     or not pipes, the pool works as it is, only slower.
     """
     try:
-        import fcntl
-
         connections = (pool._outqueue._reader, pool._inqueue._reader)
-        for conn in connections:
-            fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (AttributeError, OSError):
-        pass
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    except AttributeError:
+        return
+    for conn in connections:
+        widen(conn.fileno())
 
 
 class _Done:
@@ -131,7 +123,7 @@ class WorkerPool:
             self._pool.join()
             self._pool = None
 
-    def __enter__(self) -> "WorkerPool":
+    def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc) -> None:

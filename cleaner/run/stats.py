@@ -35,6 +35,28 @@ class RunStats:
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
 
+    def reset_assembly_counts(self) -> None:
+        """Forget what an earlier assembly of this run counted (a rerun of the second pass counts once)."""
+        self.written = self.duplicate_documents = self.passages = 0
+        self.duplicate_passages = self.related_items = 0
+        self.removed.clear()
+        self.duplicate_kinds.clear()
+
+    def add_document(self, counts: Counter, duplicate: bool) -> None:
+        """Count one assembled document: the counts its assembly made, and whether it is a duplicate."""
+        for key, value in counts.items():
+            kind, _, name = key.partition(":")
+            if kind == "removed":
+                self.removed[name] += value
+            elif kind == "copy":
+                self.duplicate_kinds[name] += value
+            else:
+                setattr(self, key, getattr(self, key) + value)
+        if duplicate:
+            self.duplicate_documents += 1
+        else:
+            self.written += 1
+
     def add(self, other: RunStats) -> None:
         """Add the counts of ``other`` (a later part of the same stream) to these."""
         for name in ("records_read", "documents", "written", "duplicate_documents", "rejected", "skipped",

@@ -28,13 +28,21 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .dedup import verified_pairs
-from .lsh import bucket_pairs
+from ...dedup.index import verified_pairs
+from ...dedup.lsh import bucket_pairs
+
+if TYPE_CHECKING:
+    from ...dedup.index import DedupIndex
+    from ...document import Result
+    from ..stats import RunStats
+    from ..work import AssemblyJob, DocumentWork
+    from . import Assembled
 
 _PARTITIONS = 16
 _PAIRS_PER_TASK = 20_000
@@ -139,10 +147,54 @@ class RayPool:
         if self._own_cluster and self._ray.is_initialized():
             self._ray.shutdown()
 
-    def __enter__(self) -> "RayPool":
+    def __enter__(self) -> RayPool:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class RayEngine:
+    """The :class:`~cleaner.run.engines.Engine` on Ray: stages 1 to 6 above."""
+
+    def __init__(self, workers: int, factory, args: tuple, address: str | None = None):
+        self._pool = RayPool(workers, factory, args, address=address)
+        self.workers = self._pool.workers
+
+    @property
+    def local(self) -> DocumentWork:
+        return self._pool.local
+
+    def map(self, method: str, items: Iterable[tuple]) -> Iterator:
+        return self._pool.map(method, items)
+
+    def end_first_pass(self) -> None:
+        pass  # the actors stay: they check the pairs and assemble the results
+
+    def checked_links(self, index: DedupIndex, order: np.ndarray, stats: RunStats) -> dict:
+        """Stages 2 to 4: candidate pairs and their checks on Ray, then the clusters counted."""
+        ids, keys, rank = index.band_entries(order)
+        pairs = index.drop_excluded(self._pool.candidate_pairs(keys, ids, rank))
+        links = index.checked_links(order, verified=self._pool.verify(pairs, index))
+        component = components(len(index), ((i, j) for i, others in links.items() for _, j, _ in others))
+        _, sizes = np.unique(component, return_counts=True)
+        stats.clusters = int((sizes > 1).sum())
+        return links
+
+    def assemble(self, job: Callable[[int, bool], AssemblyJob], documents: int,
+                 encode: Callable[[Result], object] | None) -> Iterator[Assembled]:
+        # An actor cannot read the driver's spool file: each job carries its document.
+        jobs = ((job(d, True),) for d in range(documents))
+        for result, counts in self._pool.map("assemble", jobs):
+            yield result, counts, encode(result) if encode else result
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import IO
 
 from . import compression
-from .config import Config
+from ..config import Config
 from .decoding import DecodeError, Decoded, decode_bytes
-from .document import Document, Reject, Skipped
+from ..document import Document, Reject, Skipped
 from .html import decode_html
 from .records import record_to_document
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .config import Config
-from .document import Document, Reject
+from ..config import Config
+from ..document import Document, Reject
 
 
 def record_to_document(record: dict, source: str, default_id: str, cfg: Config) -> Document | Reject:

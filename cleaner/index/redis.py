@@ -26,9 +26,15 @@ import json
 import time
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .seen import INDEX_FORMAT, IndexUnusable, Kept, RunPassage, check_settings, index_settings
+from .matching import copy_of
+from .store import INDEX_FORMAT, IndexUnusable, Kept, RunPassage, check_settings, index_settings
+
+if TYPE_CHECKING:
+    from ..dedup.index import DedupIndex
 
 _BATCH = 10_000
 _CLAIM_BATCH = 500
@@ -199,22 +205,17 @@ class RedisIndex:
             new_refs.update(_refs(blob))
         return self._first_copy(p, sorted(new_refs), fingerprint, index)
 
-    def _first_copy(self, p: RunPassage, refs: list[int], fingerprint: str, index):
+    def _first_copy(self, p: RunPassage, refs: list[int], fingerprint: str, index: DedupIndex):
         """The earliest of ``refs`` that ``p`` is a copy of, as (kept, similarity, rule);
         (None, 0, "") when one is ``p`` itself, claimed by an earlier attempt of this run; else None."""
         for kept in self.fetch(refs):
-            if kept.run == fingerprint and kept.doc_id == p.doc_id and kept.line == p.line:
-                return None, 0.0, ""
             if kept.run == fingerprint:
+                if kept.doc_id == p.doc_id and kept.line == p.line:
+                    return None, 0.0, ""
                 continue
-            if p.shingles is None:
-                if kept.shingles is None and kept.key == p.key:
-                    return kept, 1.0, "exact"
-                continue
-            if kept.shingles is not None:
-                checked = index.check(p.shingles, kept.shingles)
-                if checked is not None:
-                    return kept, checked[0], checked[1]
+            checked = copy_of(p.shingles, p.key, kept, index.check)
+            if checked is not None:
+                return kept, checked[0], checked[1]
         return None
 
     def commit(self, passages: list[RunPassage], fingerprint: str, stats) -> None:

@@ -14,18 +14,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from . import __version__
-from . import html as html_mod
-from .config import Config
-from .corpus import line_keys
-from .decoding import repair_mojibake
-from .dedup import PassageInput, PreparedDoc, Preparer
-from .document import Document, Reject, Removal, Result, Skipped
-from .limits import DocumentTimeout, time_limit
-from .records import record_to_document
-from .segment import split_lines
-from .strip import Stripped, closing_questions, strip_document
-from .text import tokens
+from ..config import Config
+from ..dedup.index import PassageInput, PreparedDoc, Preparer
+from ..document import Document, Reject, Result, Skipped
+from ..io import html as html_mod
+from ..io.decoding import repair_mojibake
+from ..io.records import record_to_document
+from ..strip.furniture import line_keys
+from ..strip.segment import split_lines
+from ..strip.stage import Stripped, strip_document
+from ..strip.text import tokens
+from .assembly import Assembly
+from .decisions import Fate
+from .time_limit import DocumentTimeout, time_limit
 
 # A full stop ends a sentence; a headline may ask or exclaim.
 _SENTENCE_END = re.compile(r"\.[\"'”’»)\]]*$")
@@ -42,7 +43,7 @@ class FirstPassDoc:
     doc_id: str
     blob: bytes
     prepared: PreparedDoc
-    block_indices: list[int]  # the block of each prepared passage (-1: the title)
+    block_indices: list[int]  # the block of each prepared passage (TITLE_BLOCK: the title)
     furniture_keys: list[tuple[int, int]]  # corpus.line_keys() of its kept lines
     bytes_in: int
 
@@ -54,15 +55,20 @@ class AssemblyJob:
     spool_fd: int
     offset: int
     length: int
-    pids: dict[int, int]
-    # Per block index: ("furniture",) or ("dup", kept_id, kept_line, rule, longer than the kept copy).
-    fates: dict[int, tuple]
+    pids: dict[int, int]  # the passage id of each block that is one
+    fates: dict[int, Fate]  # per block index, what the run decided (absent: kept)
     duplicate_of: str | None
     blob: bytes | None = None  # the spooled document itself, for a worker that cannot read the spool
 
+    def document(self) -> tuple[Document, Stripped]:
+        """The spooled document and its stripped form, as the first pass left them."""
+        blob = self.blob if self.blob is not None else os.pread(self.spool_fd, self.length, self.offset)
+        return pickle.loads(blob)
 
-# What a near_duplicate removal was a copy of, for a summary whose counts add up.
-_COPY_KINDS = {"title_repeat": "title", "whole_document": "document"}
+
+# The block index that stands for the title among a document's passages: the title
+# is a passage of its own for dedup, but no line of the body.
+TITLE_BLOCK = -1
 
 
 def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skipped:
@@ -125,7 +131,7 @@ class DocumentWork:
         item, stripped = done
         passages, blocks, lines, candidates = passage_inputs(stripped)
         prepared = self._preparer.prepare(passages)
-        indices = [-1 if b is stripped.title else b.index for b in blocks]
+        indices = [TITLE_BLOCK if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)
         return FirstPassDoc(item.id, blob, prepared, indices, line_keys(lines, candidates, self.config), bytes_in)
 
@@ -192,80 +198,5 @@ class DocumentWork:
 
     def assemble(self, job: AssemblyJob) -> tuple[Result, Counter]:
         """The output record of one document, and the counts it adds to the run's."""
-        (doc, st), pids, fates = pickle.loads(job.blob if job.blob is not None else os.pread(job.spool_fd, job.length, job.offset)), job.pids, job.fates
-        counts: Counter = Counter()
-        removals: list[Removal] = []
-        body: list[str] = []
-        loose = []  # kept lines that are not dedup passages (no words left after cuts)
-        counts["passages"] += len(pids)
-
-        def remove(block, text: str, reason: str, rule: str, kept=None, longer: bool = False) -> None:
-            kept_id = kept_line = None
-            if kept is not None:
-                kept_id, kept_line = kept
-            removals.append(Removal(doc.id, block.line, text, reason, rule, kept_id, kept_line, longer))
-            counts["removed:" + reason] += 1
-            if reason == "near_duplicate":
-                counts["copy:" + _COPY_KINDS.get(rule, "passage")] += 1
-
-        title_line = st.title.line if st.title else None
-        repeats = {id(b): first for b, _, first in st.related_repeats}
-        # Which kept lines survive dedup and the furniture pass: the final body.
-        survivors = []
-        for b in st.blocks:
-            # An allow-listed line outlives the furniture pass even when a line the allow-list
-            # does not cover shares its key (dedup still applies to it: a copy is no furniture).
-            spared = b.allowed and fates.get(b.index, ("",))[0] == "furniture"
-            if b.verdict is None and not b.related and b is not st.title and (b.index not in fates or spared):
-                survivors.append(b)
-        user = self.config.rules.select(st.user_rules) if self.config.rules is not None else ()
-        closing_questions(survivors, user)
-        survivor_ids = {id(b) for b in survivors}
-
-        for b in st.blocks:
-            for start, end, reason, rule in sorted(b.cuts):
-                if b.verdict is None and not b.related:
-                    cut = b.text[start:end].strip()
-                    if reason == "over_limit":  # the audit names a cut of megabytes, it does not copy it
-                        cut = f"{cut[:200]}… [{end - start:,} characters]"
-                    remove(b, cut, reason, rule)
-            if b.verdict is not None:
-                kept = (doc.id, title_line) if b.verdict[1] == "title_repeat" else None
-                remove(b, b.text, b.verdict[0], b.verdict[1], kept)
-            elif b.related:
-                if id(b) in repeats:
-                    remove(b, b.text, "related_item", "repeat", (doc.id, repeats[id(b)].line))
-                else:
-                    remove(b, b.text, "related_item", "moved_to_related")
-            elif b is st.title:
-                continue
-            elif id(b) in survivor_ids and b.cuts and not tokens(b.kept_text()):
-                # What the cuts left has no word: a stray quote or ellipsis.
-                remove(b, b.kept_text(), "noise", "cut_remainder")
-            elif id(b) in survivor_ids:
-                body.append(b.kept_text())
-                if b.index not in pids:
-                    loose.append(b)
-            elif fates[b.index][0] == "furniture":
-                remove(b, b.text, "site_furniture", "corpus_recurrence")
-            else:
-                _, kept_id, kept_line, rule, longer = fates[b.index]
-                remove(b, b.text, "near_duplicate", rule, (kept_id, kept_line), longer)
-                counts["duplicate_passages"] += 1
-
-        dup_doc = job.duplicate_of
-        if dup_doc is not None and any(b.index in fates for b in survivors):
-            dup_doc = None  # an allow-listed line spared from the furniture pass is text of its own
-        if dup_doc is not None:
-            body = []
-            for b in loose:
-                remove(b, b.kept_text(), "near_duplicate", "whole_document", (dup_doc, None))
-        related = [{"text": text} for text in st.related_texts()]
-        counts["related_items"] += len(related)
-        title = st.title.kept_text() if st.title else None
-        metadata = dict(doc.metadata)
-        # Never overwrite an input field: a record that has its own "cleaner" gets ours as "_cleaner".
-        ours = {"version": __version__, "removed": len(removals), **doc.notes}
-        metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = ours
-        return Result(doc.id, title, "\n\n".join(body), related, dup_doc, metadata, removals,
-                      source_text=doc.text), counts
+        doc, stripped = job.document()
+        return Assembly(doc, stripped, job.pids, job.fates, job.duplicate_of, self.config).result()

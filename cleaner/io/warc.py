@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
-from .config import Config
+from ..config import Config
 from .decoding import DecodeError, decode_bytes
-from .document import Document, Reject, Skipped
+from ..document import Document, Reject, Skipped
 from .html import decode_html
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")

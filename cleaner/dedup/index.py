@@ -30,17 +30,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-import xxhash
-
-from .config import Config
+from ..config import Config
+from ..hashing import key_hash
 from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs, merge_pairs
 from . import kernels
 from .minhash import containment, jaccard, permutations
-
-
-def key_hash(normalized: str) -> int:
-    """64-bit hash of a passage's normalised text: the exact tier's key and the furniture pass's."""
-    return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
+from .prior import PriorMatches, PriorPassage
 
 
 @dataclass
@@ -401,39 +396,33 @@ class DedupIndex:
         return links
 
     def assign(self, order: np.ndarray | None = None, links: dict | None = None,
-               prior=None) -> dict[int, tuple[int, str]]:
-        """Map each duplicate passage id to (canonical passage id, rule). Canonicals are absent.
+               prior: PriorMatches | None = None) -> dict[int, tuple[int | PriorPassage, str]]:
+        """Map each duplicate passage id to (its canonical, rule). Canonicals are absent.
 
-        ``prior`` (a ``seen.PriorMatches``) holds passages kept by earlier runs,
-        found by an index across runs: they are canonical already, and win ties
-        (first seen). Their ids are negative (-1 - k for the k-th), ``prior.words``
-        and ``prior.pinned`` describe them, and ``prior.links`` holds this run's
-        checked pairs with them.
+        ``prior`` holds passages kept by earlier runs, found by an index across
+        runs (``cleaner.index.matching``): they are canonical already, and win
+        ties (first seen). They are :class:`PriorPassage` values, and
+        ``prior.links`` holds this run's checked pairs with them.
         """
         if order is None:
             order = self.order()
         if links is None:
             links = self.checked_links(order)
-        words, pinned = self.words, self.pinned
-        prior_links: dict = {}
-        if prior is not None:
-            prior_links = prior.links
-            words = _Joined(self.words, prior.words)
-            pinned = _Joined(self.pinned, prior.pinned)
+        passage = _Passages(self, prior)
+        prior_links = prior.links if prior is not None else {}
         canonical: set[int] = set()
-        duplicate_of: dict[int, tuple[int, str]] = {}
+        duplicate_of: dict[int, tuple[int | PriorPassage, str]] = {}
         for pid in order.tolist():
-            if pinned[pid]:
+            if self.pinned[pid]:
                 canonical.add(pid)
                 continue
-            best = None
-            for sim, other, rule in links.get(pid, ()) if pid not in prior_links else \
-                    [*links.get(pid, ()), *prior_links[pid]]:
-                if other >= 0 and other not in canonical:
+            best: tuple[float, int | PriorPassage, str] | None = None
+            for sim, other, rule in [*links.get(pid, ()), *prior_links.get(pid, ())]:
+                if isinstance(other, int) and other not in canonical:
                     continue
                 # A title is never removed, but it must not swallow a longer copy of
                 # itself: that copy's extra words would then be nowhere.
-                if pinned[other] and words[pid] > words[other]:
+                if passage.pinned(other) and self.words[pid] > passage.words(other):
                     continue
                 if best is None or (sim, _first_seen(other)) > (best[0], _first_seen(best[1])):
                     best = (sim, other, rule)
@@ -444,16 +433,23 @@ class DedupIndex:
         return duplicate_of
 
 
-def _first_seen(pid: int) -> int:
-    """Higher for a passage seen earlier: earlier runs' (-1 the first of them), then this run's in input order."""
-    return -pid if pid >= 0 else 2**62 + pid
+def _first_seen(passage: int | PriorPassage) -> int:
+    """Higher for a passage seen earlier: earlier runs' first, then this run's in input order."""
+    return passage.first_seen() if isinstance(passage, PriorPassage) else -passage
 
 
-class _Joined:
-    """This run's per-passage values (ids >= 0) and earlier runs' (id -1 - k for the k-th)."""
+class _Passages:
+    """Words and pinning of this run's passages (ids) and of earlier runs' (:class:`PriorPassage`)."""
 
-    def __init__(self, local, prior):
-        self.local, self.prior = local, prior
+    def __init__(self, index: DedupIndex, prior: PriorMatches | None):
+        self.index, self.prior = index, prior
 
-    def __getitem__(self, pid: int):
-        return self.local[pid] if pid >= 0 else self.prior[-1 - pid]
+    def words(self, passage: int | PriorPassage) -> int:
+        if isinstance(passage, PriorPassage):
+            return self.prior.entry(passage).words  # type: ignore[union-attr] - only prior makes them
+        return self.index.words[passage]
+
+    def pinned(self, passage: int | PriorPassage) -> bool:
+        if isinstance(passage, PriorPassage):
+            return self.prior.entry(passage).pinned  # type: ignore[union-attr]
+        return bool(self.index.pinned[passage])

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import Config
-from .document import Reject
-from .pipeline import Cleaner
-from .readers import read_inputs
-from .review import DocView, views_from_results
+from ..config import Config
+from ..document import Reject
+from ..run.pipeline import Cleaner
+from ..io.readers import read_inputs
+from .page import DocView, views_from_results
 
 
 def default_golden() -> Path | None:

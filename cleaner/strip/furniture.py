@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .config import Config
-from .dedup import key_hash as _digest
+from ..config import Config
+from ..hashing import key_hash as _digest
 
 
 def line_keys(lines: list[str], candidates: list[bool], config: Config) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import related as related_mod
-from .config import Config
+from ..config import Config
 from .rules import RULES, TAIL_ONLY, match_line
 from .segment import Block, segment
 from .text import normalized, strip_marks, word_count

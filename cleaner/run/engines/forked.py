@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .parallel import PIPE_BYTES
+from .pipes import widen as _widen
 
 _HEADER = struct.Struct("<Q?")  # payload length, and whether the payload is a failure report
 
@@ -176,11 +176,4 @@ def _kill(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
-
-
-def _widen(fd: int) -> None:
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # a child gets this far ahead of the reader
-    except (OSError, AttributeError):  # an older kernel or a lower limit: the default size only costs overlap
         pass

@@ -1,0 +1,1 @@
+"""Speed and quality measurements (not tests); importable, so the tests share their corpus builders."""

@@ -1,0 +1,120 @@
+"""The second pass's work on one document: its output record from what the run decided.
+
+Every line of the stripped document ends in exactly one place: the title, the
+body, a related item, or the audit with its reason (and for a copy, the passage
+kept instead). Counts of what went where are returned with the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .._version import __version__
+from ..config import Config
+from ..document import Document, Removal, Result
+from ..strip.segment import Block
+from ..strip.stage import Stripped, closing_questions
+from ..strip.text import tokens
+from .decisions import CopyOf, Fate, SiteFurniture
+
+# What a near_duplicate removal was a copy of, for a summary whose counts add up.
+_COPY_KINDS = {"title_repeat": "title", "whole_document": "document"}
+
+
+class Assembly:
+    """One document's result: ``Assembly(...).result()``."""
+
+    def __init__(self, doc: Document, stripped: Stripped, pids: dict[int, int], fates: dict[int, Fate],
+                 duplicate_of: str | None, config: Config):
+        self.doc, self.st, self.pids, self.fates = doc, stripped, pids, fates
+        self.duplicate_of, self.config = duplicate_of, config
+        self.counts: Counter = Counter()
+        self.removals: list[Removal] = []
+        self.body: list[str] = []
+        self.loose: list[Block] = []  # kept lines that are not dedup passages (no words left after cuts)
+
+    def result(self) -> tuple[Result, Counter]:
+        """The output record, and the counts it adds to the run's."""
+        doc, st = self.doc, self.st
+        self.counts["passages"] += len(self.pids)
+        survivors = self._survivors()
+        kept = {id(b) for b in survivors}
+        repeats = {id(b): first for b, _, first in st.related_repeats}
+        for b in st.blocks:
+            self._place(b, id(b) in kept, repeats)
+        dup_doc = self.duplicate_of
+        if dup_doc is not None and any(b.index in self.fates for b in survivors):
+            dup_doc = None  # an allow-listed line spared from the furniture pass is text of its own
+        if dup_doc is not None:
+            self.body = []
+            for b in self.loose:
+                self._remove(b, b.kept_text(), "near_duplicate", "whole_document", (dup_doc, None))
+        related = [{"text": text} for text in st.related_texts()]
+        self.counts["related_items"] += len(related)
+        title = st.title.kept_text() if st.title else None
+        metadata = dict(doc.metadata)
+        # Never overwrite an input field: a record that has its own "cleaner" gets ours as "_cleaner".
+        ours = {"version": __version__, "removed": len(self.removals), **doc.notes}
+        metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = ours
+        return Result(doc.id, title, "\n\n".join(self.body), related, dup_doc, metadata, self.removals,
+                      source_text=doc.text), self.counts
+
+    def _survivors(self) -> list[Block]:
+        """The kept lines that survive dedup and the furniture pass: the final body."""
+        st, fates = self.st, self.fates
+        survivors = []
+        for b in st.blocks:
+            # An allow-listed line outlives the furniture pass even when a line the allow-list
+            # does not cover shares its key (dedup still applies to it: a copy is no furniture).
+            spared = b.allowed and isinstance(fates.get(b.index), SiteFurniture)
+            if b.verdict is None and not b.related and b is not st.title and (b.index not in fates or spared):
+                survivors.append(b)
+        user = self.config.rules.select(st.user_rules) if self.config.rules is not None else ()
+        closing_questions(survivors, user)
+        return survivors
+
+    def _place(self, b: Block, survives: bool, repeats: dict[int, Block]) -> None:
+        """Put one line where it ends: cuts and removals in the audit, the rest in the body."""
+        doc, st = self.doc, self.st
+        for start, end, reason, rule in sorted(b.cuts):
+            if b.verdict is None and not b.related:
+                cut = b.text[start:end].strip()
+                if reason == "over_limit":  # the audit names a cut of megabytes, it does not copy it
+                    cut = f"{cut[:200]}… [{end - start:,} characters]"
+                self._remove(b, cut, reason, rule)
+        if b.verdict is not None:
+            title_line = st.title.line if st.title else None
+            kept = (doc.id, title_line) if b.verdict[1] == "title_repeat" else None
+            self._remove(b, b.text, b.verdict[0], b.verdict[1], kept)
+        elif b.related:
+            if id(b) in repeats:
+                self._remove(b, b.text, "related_item", "repeat", (doc.id, repeats[id(b)].line))
+            else:
+                self._remove(b, b.text, "related_item", "moved_to_related")
+        elif b is st.title:
+            return
+        elif survives and b.cuts and not tokens(b.kept_text()):
+            # What the cuts left has no word: a stray quote or ellipsis.
+            self._remove(b, b.kept_text(), "noise", "cut_remainder")
+        elif survives:
+            self.body.append(b.kept_text())
+            if b.index not in self.pids:
+                self.loose.append(b)
+        else:
+            self._remove_by_fate(b, self.fates[b.index])
+
+    def _remove_by_fate(self, b: Block, fate: Fate) -> None:
+        if isinstance(fate, SiteFurniture):
+            self._remove(b, b.text, "site_furniture", "corpus_recurrence")
+            return
+        assert isinstance(fate, CopyOf)
+        self._remove(b, b.text, "near_duplicate", fate.rule, (fate.kept_id, fate.kept_line), fate.longer_than_kept)
+        self.counts["duplicate_passages"] += 1
+
+    def _remove(self, block: Block, text: str, reason: str, rule: str,
+                kept: tuple[str | None, int | None] | None = None, longer: bool = False) -> None:
+        kept_id, kept_line = kept if kept is not None else (None, None)
+        self.removals.append(Removal(self.doc.id, block.line, text, reason, rule, kept_id, kept_line, longer))
+        self.counts["removed:" + reason] += 1
+        if reason == "near_duplicate":
+            self.counts["copy:" + _COPY_KINDS.get(rule, "passage")] += 1

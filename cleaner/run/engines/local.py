@@ -1,0 +1,96 @@
+"""The local engine: forked worker processes on this machine.
+
+The first pass runs on a :class:`~.pool.WorkerPool` (the calling process
+working too). Then the pool is closed, and the candidate checks and the
+assembly run in processes forked once the run's decisions are in memory
+(``forked.py``): they see the index, the decisions and the spool by
+copy-on-write, so nothing is sent to them and only their results come back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from .forked import ForkedMap, forked_stream
+from .pool import WorkerPool
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ...dedup.index import DedupIndex
+    from ...document import Result
+    from ..stats import RunStats
+    from ..work import AssemblyJob, DocumentWork
+    from . import Assembled
+
+# Documents a forked child assembles per message: big enough that a pipe message
+# carries real work, small enough that a few of them fit in the pipe.
+ASSEMBLY_CHUNK = 64
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class ResultHeader(NamedTuple):
+    """What the run needs of a result assembled in a child, besides its encoded output."""
+
+    id: str
+    duplicate_of: str | None
+
+
+class LocalEngine:
+    def __init__(self, workers: int, factory: Callable, args: tuple):
+        self.workers = workers
+        self._pool = WorkerPool(workers, factory, args)
+
+    @property
+    def local(self) -> DocumentWork:
+        return self._pool.local
+
+    def map(self, method: str, items: Iterable[tuple]) -> Iterator:
+        return self._pool.map(method, items)
+
+    def end_first_pass(self) -> None:
+        # From here work goes to processes forked with the run's decisions in memory:
+        # closing the pool stops its threads, so the children inherit no lock those
+        # threads held (the children run only cleaner's code).
+        self._pool.close()
+
+    def checked_links(self, index: DedupIndex, order: np.ndarray, stats: RunStats) -> dict:
+        if self.workers > 1:
+            return index.checked_links(order, fan_out=ForkedMap(self.workers))
+        return index.checked_links(order)
+
+    def assemble(self, job: Callable[[int, bool], AssemblyJob], documents: int,
+                 encode: Callable[[Result], object] | None) -> Iterator[Assembled]:
+        local = self.local
+        if encode is None or self.workers == 1:
+            # A caller that wants Result objects gets them made here: sending them back
+            # from a child cost this process as much as making them (measured).
+            for d in range(documents):
+                result, counts = local.assemble(job(d, False))
+                yield result, counts, encode(result) if encode else result
+            return
+
+        def make(chunk: int) -> list:
+            out = []
+            for d in range(chunk * ASSEMBLY_CHUNK, min(documents, (chunk + 1) * ASSEMBLY_CHUNK)):
+                result, counts = local.assemble(job(d, False))
+                out.append((ResultHeader(result.id, result.duplicate_of), counts, encode(result)))
+            return out
+
+        chunks = -(-documents // ASSEMBLY_CHUNK)
+        for part in forked_stream(make, chunks, self.workers):
+            yield from part
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
