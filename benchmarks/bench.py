@@ -30,12 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.archive import build  # noqa: E402
-
-from cleaner.run.bench import measure_run, median_run  # noqa: E402
-from cleaner.dedup import kernels  # noqa: E402
-from cleaner.dedup.minhash import permutations, shingle_hash32, shingles  # noqa: E402
-from cleaner.strip.text import tokens  # noqa: E402
+from benchmarks.archive import build
+from cleaner.dedup import kernels
+from cleaner.dedup.minhash import permutations, shingle_hash32, shingles
+from cleaner.run.bench import measure_run, median_run
+from cleaner.strip.text import tokens
 
 RESULTS = Path(__file__).parent / "results"
 NUM_PERM, SHINGLE = 128, 5

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import json
 import statistics
-
-import numpy as np
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.planted import planted_pairs  # noqa: E402
-
-from cleaner.config import Config  # noqa: E402
-from cleaner.dedup.index import DedupIndex, PassageInput, Preparer  # noqa: E402
-from cleaner.dedup.minhash import jaccard, shingle_hashes, token_hashes  # noqa: E402
-from cleaner.strip.text import tokens  # noqa: E402
+from benchmarks.planted import planted_pairs
+from cleaner.config import Config
+from cleaner.dedup.index import DedupIndex, PassageInput, Preparer
+from cleaner.dedup.minhash import jaccard, shingle_hashes, token_hashes
+from cleaner.strip.text import tokens
 
 RESULTS = Path(__file__).parent / "results"
 SETTINGS = [

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.archive import build  # noqa: E402
-from cleaner.run.bench import measure_run  # noqa: E402
+from benchmarks.archive import build
+from cleaner.run.bench import measure_run
 
 
 def timed(cmd: list[str]) -> float:

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cleaner import Cleaner, Document  # noqa: E402
-from cleaner.strip.text import tokens  # noqa: E402
+from cleaner import Cleaner, Document
+from cleaner.strip.text import tokens
 
 DATA = Path(__file__).parent / "data" / "fundus80"
 RESULTS = Path(__file__).parent / "results"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cleaner.io.decoding import repair_mojibake  # noqa: E402
+from cleaner.io.decoding import repair_mojibake
 
 DATA = Path(__file__).parent / "data" / "fundus80" / "ground_truth.json"
 

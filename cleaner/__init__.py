@@ -10,4 +10,4 @@ from .config import Config
 from .document import Document, Encoded, Reject, Removal, Result
 from .run.pipeline import Cleaner, clean
 
-__all__ = ["Cleaner", "Config", "Document", "Encoded", "Reject", "Removal", "Result", "clean", "__version__"]
+__all__ = ["Cleaner", "Config", "Document", "Encoded", "Reject", "Removal", "Result", "__version__", "clean"]

@@ -8,6 +8,13 @@ from dataclasses import dataclass, fields
 
 from .strip.userrules import UserRules, load_rules, parse_rules
 
+_POSITIVE = (
+    "shingle_size", "num_perm", "bands", "rows", "minhash_min_words",
+    "doc_shingle_size", "doc_min_words", "doc_max_words", "furniture_min_docs",
+    "furniture_min_contexts", "furniture_max_words", "related_max_words", "max_doc_bytes",
+    "max_line_chars",
+)
+
 
 @dataclass(frozen=True)
 class Config:
@@ -76,13 +83,12 @@ class Config:
     rules: UserRules | None = None
 
     def __post_init__(self) -> None:
-        _positive = (
-            "shingle_size", "num_perm", "bands", "rows", "minhash_min_words",
-            "doc_shingle_size", "doc_min_words", "doc_max_words", "furniture_min_docs",
-            "furniture_min_contexts", "furniture_max_words", "related_max_words", "max_doc_bytes",
-            "max_line_chars",
-        )
-        for name in _positive:
+        self._check_dedup()
+        self._check_limits_and_fields()
+        self._load_rules()
+
+    def _check_dedup(self) -> None:
+        for name in _POSITIVE:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -101,8 +107,13 @@ class Config:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value!r}")
-        if isinstance(self.doc_time_limit, bool) or not isinstance(self.doc_time_limit, (int, float)) or self.doc_time_limit < 0:
-            raise ValueError(f"doc_time_limit must be a number of seconds >= 0, got {self.doc_time_limit!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+
+    def _check_limits_and_fields(self) -> None:
+        limit = self.doc_time_limit
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
+            raise ValueError(f"doc_time_limit must be a number of seconds >= 0, got {limit!r}")
         if self.over_limit not in ("reject", "truncate"):
             raise ValueError(f"over_limit must be 'reject' or 'truncate', got {self.over_limit!r}")
         if not isinstance(self.repair_mojibake, bool):
@@ -113,8 +124,8 @@ class Config:
                 raise ValueError(f"{name} must be a non-empty string, got {value!r}")
         if len({self.id_field, self.text_field, self.html_field}) < 3:
             raise ValueError("id_field, text_field and html_field must name three different fields")
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+
+    def _load_rules(self) -> None:
         if isinstance(self.rules, (str, os.PathLike)):
             object.__setattr__(self, "rules", load_rules(self.rules))
         elif isinstance(self.rules, Mapping):

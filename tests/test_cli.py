@@ -5,9 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
-import sys
-
-from conftest import GOLDEN, ROOT, read_jsonl
+from conftest import GOLDEN, read_jsonl
 
 CONTRACT_KEYS = ["id", "title", "body", "related", "duplicate_of", "metadata"]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from cleaner import Cleaner, Config, Document
 from conftest import GOLDEN
+
+from cleaner import Cleaner, Config, Document
 
 PARAGRAPHS = [
     line.strip() for line in (GOLDEN / "input" / "004_24fd8f660d9764e9.txt").read_text(encoding="utf-8").split("\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import GOLDEN
 from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,6 @@ from cleaner import Cleaner, Document
 from cleaner.dedup import kernels
 from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
 from cleaner.strip.text import tokens
-from conftest import GOLDEN
 
 PARAGRAPHS = [
     line.strip() for line in (GOLDEN / "input" / "004_24fd8f660d9764e9.txt").read_text(encoding="utf-8").split("\n")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-
-from conftest import GOLDEN, ROOT
+from conftest import GOLDEN
 
 ray = pytest.importorskip("ray", reason="--engine ray needs Ray: pip install 'cleaner[ray]'")
 

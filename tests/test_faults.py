@@ -14,7 +14,6 @@ import time
 
 import pytest
 import zstandard
-
 from conftest import ROOT, read_jsonl
 
 STORY = ("The harbour bridge reopened to traffic on Monday after eight months of repairs to its steel deck, "
@@ -64,7 +63,7 @@ BAD_INPUTS = [
     ("controls.txt", bytes([1, 2, 3, 4, 5, 6, 7, 8, 11, 14, 15, 16]) * 50, ("reject", "binary")),
     ("cp1252.txt", "Le café a rouvert après les travaux, a déclaré la mairie.".encode("cp1252"), ("written", "encoding")),
     ("utf16.txt", STORY.encode("utf-16"), ("written", "encoding")),
-    ("mojibake.txt", "Le cafÃ© a rouvert aprÃ¨s les travaux.".encode("utf-8"), ("written", "repaired")),
+    ("mojibake.txt", "Le cafÃ© a rouvert aprÃ¨s les travaux.".encode(), ("written", "repaired")),
     ("empty.txt", b"", ("written", None)),
     ("mac.txt", (STORY + "\rAdvertisement\r" + STORY.replace("Monday", "Friday")).encode(), ("written", None)),
     ("packed.txt", gzip.compress(STORY.encode()), ("written", None)),
@@ -117,8 +116,8 @@ def test_each_bad_input_has_its_outcome(bad_run, name, expected):
     kind, detail = expected
     mine = [r for r in rejects if r["source"] == path or r["source"].startswith(path + "@") or r["source"].startswith(path + ":")]
     stem = name.split(".")[0]
-    written = [r for r in out if r["id"] == stem or r["id"].startswith(stem + ":") or r["id"] in ("g", "z", "b", "s")
-               and name.startswith(("cut.jsonl", "surrogate"))]
+    written = [r for r in out if r["id"] == stem or r["id"].startswith(stem + ":") or (r["id"] in ("g", "z", "b", "s")
+               and name.startswith(("cut.jsonl", "surrogate")))]
     if kind == "reject":
         assert [r["reason"] for r in mine] == [detail], (mine, proc.stderr[-2000:])
         assert mine[0]["detail"]
@@ -130,7 +129,7 @@ def test_each_bad_input_has_its_outcome(bad_run, name, expected):
 
 
 def test_missing_file_is_rejected_and_counts_add_up(bad_run):
-    folder, proc, out, rejects, meta = bad_run
+    _, proc, out, rejects, meta = bad_run
     assert proc.returncode == 1
     assert [r["reason"] for r in rejects if r["source"].endswith("missing.txt")] == ["unreadable"]
     counts = meta["counts"]
@@ -189,7 +188,7 @@ def test_10000_deep_html_within_limits_and_2gb(tmp_path):
     page = tmp_path / "deep.html"
     page.write_text(DEEP, encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    peak, proc = _peak_rss_mb([sys.executable, "-m", "cleaner", "run", str(page), "-o", str(out), "--rejects",
+    peak, _ = _peak_rss_mb([sys.executable, "-m", "cleaner", "run", str(page), "-o", str(out), "--rejects",
                                str(tmp_path / "r.jsonl")])
     assert peak < 2048
     assert len(read_jsonl(out)) + len(read_jsonl(tmp_path / "r.jsonl")) == 1
@@ -208,7 +207,7 @@ def _resume_corpus(path) -> None:
             body = rng.sample(paras, 3)
             if i % 5 == 0:
                 body[0] = body[0][: len(body[0]) * 3 // 4] + "…"
-            text = "\n".join(["Headline number %d for the day" % (i % 300), body[0], "Advertisement", *body[1:], "Share"])
+            text = "\n".join([f"Headline number {i % 300} for the day", body[0], "Advertisement", *body[1:], "Share"])
             fh.write(json.dumps({"id": f"r{i}", "text": text, "n": i}) + "\n")
 
 
@@ -260,4 +259,21 @@ def test_a_checkpoint_of_another_layout_is_refused_with_a_reason(tmp_path):
     del state.__dict__["version"]  # as a checkpoint written before the layout had a version
     work.save(state)
     with pytest.raises(ResumeError, match=f"layout 2, this one reads {STATE_VERSION}"):
+        work.load("f")
+
+
+def test_a_checkpoint_naming_classes_that_moved_is_refused_with_a_reason(tmp_path):
+    # Checkpoints written before the modules moved into subpackages pickled
+    # cleaner.checkpoint.Pass1State: resuming one is a clear refusal, not a traceback.
+    import pickle
+
+    from cleaner.run.checkpoint import Pass1State, ResumeError, WorkDir
+
+    work = WorkDir(tmp_path / "out.jsonl.cleaner-work")
+    work.start()
+    blob = pickle.dumps(Pass1State(fingerprint="f"), protocol=0)  # module names as plain text lines
+    old = blob.replace(b"cleaner.run.checkpoint", b"cleaner.old_checkpoint")  # a module that is gone
+    assert old != blob
+    work.state_path.write_bytes(old)
+    with pytest.raises(ResumeError, match="a checkpoint of another cleaner version"):
         work.load("f")

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import GOLDEN, ROOT, read_jsonl
 
 PACKAGE = ROOT / "cleaner"
@@ -173,7 +172,7 @@ def test_stream_writes_the_first_record_before_the_input_ends(tmp_path):
     # while stdin stays open.
     reader.join(timeout=120)
     try:
-        assert first and json.loads(first[0])["id"] == "first", proc.stderr.read1().decode() if not first else first
+        assert first and json.loads(first[0])["id"] == "first", first if first else proc.stderr.read1().decode()
         proc.stdin.write((json.dumps({"id": "second", "text": STORY + "\nShare"}) + "\n").encode())
         proc.stdin.close()
         rest = proc.stdout.read().decode().splitlines()

@@ -9,8 +9,8 @@ import pytest
 
 from cleaner.config import Config
 from cleaner.dedup.index import DedupIndex, PassageInput, Preparer
-from cleaner.run.engines.forked import ForkedMap, ForkedWorkerError, forked_stream
 from cleaner.dedup.lsh import candidate_pairs, merge_pairs
+from cleaner.run.engines.forked import ForkedMap, ForkedWorkerError, forked_stream
 from cleaner.strip.text import tokens
 
 
@@ -134,13 +134,9 @@ def test_the_worker_pools_pipes_hold_a_chunk_of_results():
 
 def test_encoded_results_are_the_results_whatever_the_number_of_workers(tmp_path):
     import json
-    import sys
-
-    from conftest import ROOT
-
-    from cleaner import Cleaner, Encoded
 
     from benchmarks.archive import build
+    from cleaner import Cleaner, Encoded
     archive = tmp_path / "archive.jsonl"
     build(300, archive)  # several assembly chunks of 64 documents, planted copies among them
     records = [json.loads(line) for line in archive.read_text(encoding="utf-8").splitlines()]

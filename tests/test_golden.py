@@ -6,7 +6,6 @@ import difflib
 import json
 
 import pytest
-
 from conftest import GOLDEN, read_jsonl
 
 SNIPPETS = json.loads((GOLDEN / "snippets.json").read_text(encoding="utf-8"))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from cleaner import Cleaner, Config, Document
 from cleaner.io.html import extract, parse, prepass
-from conftest import ROOT
 
 PAGE = """<!doctype html><html><head><title>Harbour bridge reopens after repairs</title></head><body>
 <header><nav class="site-nav">Home | World | Sport</nav></header>
@@ -41,7 +38,7 @@ def _prepassed(page):
 
 
 def test_prepass_removes_named_containers_and_keeps_related_links():
-    cleaned, related, removed = _prepassed(PAGE)
+    cleaned, related, _ = _prepassed(PAGE)
     assert "Tweet" not in cleaned and "Advertisement" not in cleaned and "daily briefing" not in cleaned
     assert related == ["Ferry timetable changes for the summer season", "New cycle lanes planned along the waterfront"]
     assert "will share the final inspection report" in cleaned

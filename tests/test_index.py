@@ -15,11 +15,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from cleaner.strip.text import tokens
-from conftest import GOLDEN, ROOT, read_jsonl
+from conftest import GOLDEN, read_jsonl
 
 from benchmarks.archive import build
+from cleaner.strip.text import tokens
 
 
 @pytest.fixture(scope="module")

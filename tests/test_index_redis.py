@@ -17,8 +17,7 @@ import zlib
 from collections import Counter
 
 import pytest
-
-from conftest import ROOT, read_jsonl
+from conftest import read_jsonl
 from test_index import body_words, paragraphs, run
 
 from benchmarks.archive import build

@@ -11,12 +11,12 @@ import sys
 
 import pytest
 import zstandard
+from conftest import GOLDEN, ROOT, read_jsonl
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from cleaner import Cleaner
 from cleaner.io.readers import read_inputs
-from conftest import GOLDEN, ROOT, read_jsonl
 
 ARTICLE = """<html><head><title>Council approves new tram line</title></head><body><article>
 <h1>Council approves new tram line</h1>

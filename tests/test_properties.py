@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+from conftest import DATA, GOLDEN
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,7 +17,6 @@ from cleaner import Cleaner, Document
 from cleaner.io.decoding import repair_mojibake
 from cleaner.strip.segment import split_lines
 from cleaner.strip.text import words
-from conftest import DATA, GOLDEN
 
 SEED_LINES = sorted({
     line.strip() for f in sorted((GOLDEN / "input").glob("*.txt"))

@@ -7,11 +7,9 @@ import json
 import os
 import random
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import GOLDEN, ROOT, read_jsonl
 
 CHROMIUM = os.environ.get("CLEANER_CHROMIUM", "/usr/bin/chromium")  # Debian's package

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import DATA, GOLDEN
 
 from cleaner import Cleaner, Document
 from cleaner.strip.stage import strip_document
-from conftest import DATA, GOLDEN
 
 PHRASES = json.loads((DATA / "phrases.json").read_text(encoding="utf-8"))
 # Real paragraphs from a seed, as the text around each line.

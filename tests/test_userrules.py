@@ -7,13 +7,12 @@ import pickle
 import shutil
 
 import pytest
+from conftest import GOLDEN, read_jsonl
 
 from cleaner import Cleaner, Config
-from cleaner.run.checkpoint import fingerprint
 from cleaner.io.readers import read_inputs
+from cleaner.run.checkpoint import fingerprint
 from cleaner.strip.userrules import RulesError, document_language, load_rules
-
-from conftest import GOLDEN, read_jsonl
 
 POLL_DOC = "003_cbce8088dc97cb93"
 TWEET_DOC = "001_7a68198932852521"

@@ -30,10 +30,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from ..config import Config
 from ..hashing import key_hash
-from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs, merge_pairs
 from . import kernels
+from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs, merge_pairs
 from .minhash import containment, jaccard, permutations
 from .prior import PriorMatches, PriorPassage
 
@@ -180,7 +181,8 @@ class ShingleStore:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = None if path is None else str(path)
-        self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-shingles-")
+        # Open for the store's lifetime: close() closes it.
+        self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-shingles-")  # noqa: SIM115
         self.offsets = array("Q", [0])
         self._dirty = False
 
@@ -214,7 +216,7 @@ class ShingleStore:
 
     def __setstate__(self, state) -> None:
         self.path, self.offsets, self._dirty = state["path"], state["offsets"], False
-        self._fh = open(self.path, "r+b")
+        self._fh = open(self.path, "r+b")  # noqa: SIM115 - open for the store's lifetime, closed by close()
         self._fh.truncate(self.offsets[-1] * 4)
         self._fh.seek(0, os.SEEK_END)
 
@@ -253,6 +255,7 @@ class DedupIndex:
         self.keys.extend(prepared.keys)
         self._row_of.extend([-1] * n)
         if prepared.minhash:
+            assert prepared.set_values is not None and prepared.set_sizes is not None  # made with minhash
             first = self.store.append(prepared.set_values, prepared.set_sizes)
             for k, local in enumerate(prepared.minhash):
                 self._row_of[base + local] = first + k
@@ -446,7 +449,7 @@ class _Passages:
 
     def words(self, passage: int | PriorPassage) -> int:
         if isinstance(passage, PriorPassage):
-            return self.prior.entry(passage).words  # type: ignore[union-attr] - only prior makes them
+            return self.prior.entry(passage).words  # type: ignore[union-attr]  # only prior makes them
         return self.index.words[passage]
 
     def pinned(self, passage: int | PriorPassage) -> bool:

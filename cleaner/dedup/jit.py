@@ -50,7 +50,7 @@ def _user_cache_class() -> type | None:
             return super(UserProvidedCacheLocator, cls).from_function(py_func, py_file)
 
     class Impl(CompileResultCacheImpl):
-        _locator_classes = [Locator]
+        _locator_classes = [Locator]  # noqa: RUF012 - numba's own attribute, overridden as numba does
 
     class Cache(FunctionCache):
         _impl_class = Impl

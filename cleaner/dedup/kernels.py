@@ -12,6 +12,7 @@ newline (a token holds neither), so one ``str.encode`` call feeds a whole batch.
 from __future__ import annotations
 
 import numpy as np
+
 from .jit import kernel
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)

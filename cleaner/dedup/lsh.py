@@ -53,7 +53,8 @@ def candidate_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray, bands=N
     by_rank = np.argsort(rank, kind="stable")
     ids = ids[by_rank].astype(np.int64)
     merged = np.empty((0, 2), dtype=np.int64)
-    firsts, seconds = [], []
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
     for band in range(keys.shape[1]) if bands is None else bands:  # one at a time: memory of one column, not of all
         column = keys[by_rank, band]
         order = np.argsort(column)
@@ -120,6 +121,7 @@ def bucket_pairs(keys: np.ndarray, ids: np.ndarray, rank: np.ndarray) -> np.ndar
     keys, ids = keys[order], ids[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, keys.size])
-    firsts, seconds = [], []
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
     _bucket_links(ids, starts, sizes, firsts, seconds)
     return _unique_pairs(firsts, seconds)

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit, urlunsplit
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -108,7 +107,8 @@ class RedisIndex:
         query = parse_qs(parts.query)
         self.prefix = query.pop("prefix", ["cleaner:"])[0]
         self.url = url
-        self._r = redis.Redis.from_url(urlunsplit(parts._replace(query="")))
+        # Any: replies are bytes (no decode_responses), which redis's types cannot say.
+        self._r: Any = redis.Redis.from_url(urlunsplit(parts._replace(query="")))
         try:
             self._r.ping()
         except redis.RedisError as exc:
@@ -119,7 +119,7 @@ class RedisIndex:
             self._r.hsetnx(meta, "settings", json.dumps(index_settings(config), sort_keys=True))
             self._r.hsetnx(meta, "format", str(INDEX_FORMAT))
             self._r.hsetnx(meta, "created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        stored = self._r.hgetall(meta)
+        stored = cast("dict[bytes, bytes]", self._r.hgetall(meta))  # replies are bytes: no decode_responses
         if not stored:
             raise IndexUnusable(f"{url}: no cleaner index under prefix {self.prefix!r}")
         self.settings = json.loads(stored[b"settings"])

@@ -143,7 +143,8 @@ class SqliteIndex:
                 (fingerprint, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), stats.documents,
                  len(passages))).lastrowid
             base = self._db.execute("SELECT COALESCE(MAX(ref), 0) FROM passages").fetchone()[0] + 1
-            rows, band_rows = [], []
+            rows: list[tuple] = []
+            band_rows: list[tuple] = []
             for ref, p in enumerate(passages, start=base):
                 rows.append((ref, run, p.doc_id, p.line, p.words, int(p.pinned), _signed([p.key])[0],
                              None if p.shingles is None else p.shingles.astype(np.uint32).tobytes()))

@@ -40,14 +40,14 @@ def strip_suffix(name: str) -> str:
 
 def decompressing(raw: IO[bytes]) -> IO[bytes]:
     """Wrap ``raw`` in the decompressor its first bytes call for, or return it as it is."""
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]  # any raw binary stream
     kind = sniff(buffered.peek(4)[:4])
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]  # a GzipFile is a binary IO
     if kind == "bz2":
-        return bz2.BZ2File(buffered)  # type: ignore[return-value]
+        return bz2.BZ2File(buffered)
     if kind == "zstd":
-        return io.BufferedReader(_ZstdReader(buffered))  # type: ignore[arg-type]  # for peek(), as gzip and bz2 have
+        return io.BufferedReader(_ZstdReader(buffered))  # for peek(), as gzip and bz2 have
     return buffered
 
 
@@ -94,11 +94,11 @@ class _ZstdReader(io.RawIOBase):
 def compressing(raw: IO[bytes], kind: str | None) -> IO[bytes]:
     if kind == "gzip":
         # No name and mtime=0 in the header: the same output bytes on every run.
-        return gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)  # type: ignore[return-value]
+        return gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)  # type: ignore[return-value]  # as above
     if kind == "bz2":
-        return bz2.BZ2File(raw, mode="wb")  # type: ignore[return-value]
+        return bz2.BZ2File(raw, mode="wb")
     if kind == "zstd":
         import zstandard
 
-        return zstandard.ZstdCompressor().stream_writer(raw, closefd=False)  # type: ignore[return-value]
+        return zstandard.ZstdCompressor().stream_writer(raw, closefd=False)
     return raw

@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from . import compression
 from ..config import Config
-from .decoding import DecodeError, Decoded, decode_bytes
 from ..document import Document, Reject, Skipped
+from . import compression
+from .decoding import Decoded, DecodeError, decode_bytes
 from .html import decode_html
 from .records import record_to_document
 
@@ -210,7 +210,7 @@ def read_path(path: str, cfg: Config, stdin: IO[bytes] | None = None, stem: str 
     stem = stem or doc_stem(path)
     fmt = file_format(path) or "text"
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 - the with below closes it; opening apart lets an error become a Reject
     except OSError as exc:
         yield Reject(source=path, reason="unreadable", detail=exc.strerror or str(exc), id=stem)
         return

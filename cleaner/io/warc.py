@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..config import Config
-from .decoding import DecodeError, decode_bytes
 from ..document import Document, Reject, Skipped
+from .decoding import DecodeError, decode_bytes
 from .html import decode_html
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")

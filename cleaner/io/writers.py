@@ -10,10 +10,9 @@ import io
 import json
 import os
 import sys
-from typing import IO
+from typing import Any
 
 from . import compression
-
 
 # Characters that str.splitlines() and some JSONL readers take for line breaks,
 # though JSON lets them stand raw in a string: escaped, a record stays one line.
@@ -40,17 +39,17 @@ class Writer:
         self.path = path
         self._parquet = path.lower().endswith(".parquet") and not plain
         self._rows: list[dict] = []
-        self._pq_writer = None
+        self._pq_writer: Any = None  # pyarrow's ParquetWriter, made with the first rows
         if path == "-":
             self._tmp = None
             self._raw = None
-            self._text: IO[str] = sys.stdout
+            self._text: Any = sys.stdout  # stdout, or a TextIOWrapper over the file
             return
         # A fixed name beside the output: a run killed before its rename leaves one
         # file that the next run into the same output overwrites, not a litter of them.
         directory, name = os.path.split(os.path.abspath(path))
         self._tmp = os.path.join(directory, f".{name}.part")
-        self._raw = open(self._tmp, "wb")
+        self._raw = open(self._tmp, "wb")  # noqa: SIM115 - open until commit() or abort()
         if self._parquet:
             return
         self._packed = compression.compressing(self._raw, None if plain else compression.by_suffix(path))
@@ -96,8 +95,9 @@ class Writer:
             self._flush_parquet()
             if self._pq_writer is None:
                 self._rows = []
-                from .parquet import empty_table
                 import pyarrow.parquet as pq
+
+                from .parquet import empty_table
 
                 pq.write_table(empty_table(), self._raw)
             else:
@@ -107,6 +107,7 @@ class Writer:
             self._text.detach()
             if self._packed is not self._raw:
                 self._packed.close()
+        assert self._raw is not None  # a file, not stdout
         self._raw.flush()
         os.fsync(self._raw.fileno())
         self._raw.close()
@@ -117,7 +118,8 @@ class Writer:
         if self._tmp is None:
             return
         try:
-            self._raw.close()
+            if self._raw is not None:
+                self._raw.close()
         finally:
             if os.path.exists(self._tmp):
                 os.unlink(self._tmp)

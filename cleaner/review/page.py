@@ -17,13 +17,14 @@ import base64
 import hashlib
 import html
 import json
-from importlib import resources
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 
 from .._version import __version__
 from ..document import Reject, Removal, Result
+from ..run.stats import RunStats
 from ..strip.segment import split_lines
 from ..strip.text import normalized
 
@@ -158,7 +159,7 @@ def page_data(views: list[DocView], rejects: Iterable[Reject] = (), meta: dict |
     furniture: dict[str, dict] = {}  # by normalised text: the first text seen, counts, where first seen
     for i, v in enumerate(views):
         rm = []
-        for k, r in enumerate(v.removals):
+        for r in v.removals:
             kept_doc = index_of.get(r.kept_id) if r.kept_id is not None else None
             rm.append([reason_at[r.reason], r.rule, kept_doc, r.kept_line, r.kept_id])
             if r.reason == "near_duplicate" and kept_doc is not None:
@@ -172,7 +173,7 @@ def page_data(views: list[DocView], rejects: Iterable[Reject] = (), meta: dict |
         docs.append({"id": v.id, "t": v.title, "tl": v.title_line, "dup": v.duplicate_of,
                      "dupi": index_of.get(v.duplicate_of) if v.duplicate_of else None,
                      "rel": v.related, "l": v.lines, "r": rm, "u": v.unplaced})
-    cluster_list = []
+    cluster_list: list[list] = []
     for (doc, line), members in clusters.items():
         canon = line_text.get((doc, line), "") if line is not None else ""
         cluster_list.append([doc, line, canon, members])
@@ -219,15 +220,19 @@ def render_page(data: dict, title: str = "cleaner review") -> str:
 
 
 def review_run(inputs: list[str], config, workers: int = 1, page_size: int = PAGE_SIZE,
-               progress=None) -> tuple[str, object]:
+               progress=None) -> tuple[str, RunStats]:
     """Run the pipeline on ``inputs`` in this process and build the page; also return the run's stats."""
-    from ..run.pipeline import Cleaner
     from ..io.readers import read_inputs
+    from ..run.pipeline import Cleaner
 
     cleaner = Cleaner(config, progress=progress, workers=workers)
-    results, rejects = [], []
+    results: list[Result] = []
+    rejects: list[Reject] = []
     for item in cleaner.run(read_inputs(list(inputs), config)):
-        (rejects if isinstance(item, Reject) else results).append(item)
+        if isinstance(item, Reject):
+            rejects.append(item)
+        elif isinstance(item, Result):
+            results.append(item)
     meta = {"inputs": list(inputs), "source": "run"}
     return build_report(results, rejects, meta, page_size), cleaner.stats
 

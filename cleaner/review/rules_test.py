@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config import Config
-from ..document import Reject
-from ..run.pipeline import Cleaner
+from ..document import Result
 from ..io.readers import read_inputs
+from ..run.pipeline import Cleaner
 from .page import DocView, views_from_results
 
 
@@ -72,7 +72,7 @@ def _fates(view: DocView) -> dict[int, tuple[bool, str, str]]:
 
 
 def _views(inputs: Path, config: Config) -> dict[str, DocView]:
-    results = [r for r in Cleaner(config).run(read_inputs([str(inputs)], config)) if not isinstance(r, Reject)]
+    results = [r for r in Cleaner(config).run(read_inputs([str(inputs)], config)) if isinstance(r, Result)]
     return {v.id: v for v in views_from_results(results)}
 
 

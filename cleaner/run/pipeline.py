@@ -18,7 +18,6 @@ import gc
 import os
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from ..config import Config
 from ..dedup.index import DedupIndex
 from ..document import Encoded, Reject, Result, Skipped
 from ..index.matching import PriorMatches, PriorPassage, match_prior, run_passages
-from ..index.store import Lost, Store
+from ..index.store import Store
 from ..strip.furniture import FurnitureCounter
 from .checkpoint import Pass1State, WorkDir
 from .decisions import FURNITURE, CopyOf, Fate
@@ -309,7 +308,7 @@ class _JobMaker:
             return None
         canon, rule = self.decisions.duplicate_of[pid]
         if isinstance(canon, PriorPassage):
-            kept = self.decisions.prior.entry(canon)  # type: ignore[union-attr] - a PriorPassage comes from prior
+            kept = self.decisions.prior.entry(canon)  # type: ignore[union-attr]  # a PriorPassage comes from prior
             return CopyOf(kept.doc_id, kept.line, rule, self.index.words[pid] > kept.words)
         return CopyOf(self.state.doc_ids[self.index.doc[canon]], self.index.line[canon], rule)
 
@@ -359,7 +358,7 @@ def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupInd
     return doc_ids[best[1]] if best[0] == 0 else best[2]
 
 
-def clean(records: Iterable, config: Config | None = None) -> Iterator[Result | Reject]:
+def clean(records: Iterable, config: Config | None = None) -> Iterator[Result | Encoded | Reject]:
     """Clean ``records`` lazily: an iterator in, an iterator of results (and rejects) out.
 
     >>> from cleaner import clean

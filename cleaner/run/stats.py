@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass
@@ -126,7 +127,7 @@ class RunStats:
         )
         return "\n".join(lines)
 
-    _COPY_WORDS = {"passage": "copies of a kept passage", "title": "title repeated",
+    _COPY_WORDS: ClassVar[dict[str, str]] = {"passage": "copies of a kept passage", "title": "title repeated",
                    "document": "left in a duplicate document"}
 
     def _reason(self, reason: str, count: int) -> str:

@@ -19,9 +19,9 @@ from itertools import islice
 
 from ..config import Config
 from ..document import Document, Encoded, Reject, Result
-from .pipeline import Cleaner
-from ..io.records import record_to_document
 from ..index import open_index
+from ..io.records import record_to_document
+from .pipeline import Cleaner
 from .stats import RunStats
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class DocumentTimeout(Exception):
@@ -29,7 +29,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise DocumentTimeout(f"over the {seconds:g}s per-document time limit")
 
     previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)  # type: ignore[arg-type]  # usable: a positive number
     try:
         yield
     finally:

@@ -77,29 +77,10 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
     if len(blurbs) >= 2:
         for b in blurbs:
             take(b, strip_marks(b.text))
-
-    # A header starts a list that runs while the lines are consecutive or headline-like.
     for i, header in enumerate(blocks):
-        if header.verdict is None or header.verdict[0] != "related_header":
-            continue
-        prev_line = header.line
-        for b in blocks[i + 1:]:
-            if b.allowed:
-                break
-            if b.related:
-                prev_line = b.line
-                continue
-            if b.verdict is not None:
-                if b.verdict[0] in ("related_counter", "share_widget", "ad_slot", "photo_credit", "timestamp"):
-                    prev_line = b.line
-                    continue
-                break
-            headline_like = b.words <= 20 and not re.search(r"[.!?]$", b.text)
-            if b.words > max_words or not (b.line == prev_line + 1 or headline_like):
-                break
-            take(b, strip_marks(b.text))
-            prev_line = b.line
-
+        if header.verdict is not None and header.verdict[0] == "related_header":
+            for b in _listed_after(header, blocks[i + 1:], max_words):
+                take(b, strip_marks(b.text))
     # "Read more: <headline>" on a line of its own.
     for b in blocks:
         if b.verdict is None and not b.related and not b.allowed:
@@ -110,6 +91,31 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
     items.extend(cut_inline_related(blocks))
     items.sort(key=lambda pair: pair[0].index)
     return items
+
+
+# Furniture that may sit between the items of a related list without ending it.
+_WITHIN_LIST = ("related_counter", "share_widget", "ad_slot", "photo_credit", "timestamp")
+
+
+def _listed_after(header: Block, following: list[Block], max_words: int) -> list[Block]:
+    """The items of the list a header starts: it runs while the lines are consecutive or headline-like."""
+    listed = []
+    prev_line = header.line
+    for b in following:
+        if b.allowed:
+            break
+        if b.related or (b.verdict is not None and b.verdict[0] in _WITHIN_LIST):
+            prev_line = b.line
+            continue
+        if b.verdict is not None:
+            break
+        headline_like = b.words <= 20 and not re.search(r"[.!?]$", b.text)
+        if b.words > max_words or not (b.line == prev_line + 1 or headline_like):
+            break
+        listed.append(b)
+        b.related = True  # a later header's list must not take it again
+        prev_line = b.line
+    return listed
 
 
 def cut_inline_related(blocks: list[Block]) -> list[tuple[Block, str]]:

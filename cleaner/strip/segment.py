@@ -72,7 +72,7 @@ def split_lines(text: str) -> list[str]:
 
 
 def segment(text: str) -> list[Block]:
-    blocks = []
+    blocks: list[Block] = []
     for number, line in enumerate(split_lines(text), start=1):
         stripped = line.strip()
         if stripped:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import related as related_mod
 from ..config import Config
+from . import related as related_mod
 from .rules import RULES, TAIL_ONLY, match_line
 from .segment import Block, segment
 from .text import normalized, strip_marks, word_count
 from .userrules import UserRule, match_user
-
 
 _POLL_QUESTION_MAX_WORDS = 25
 _POLL_OPTION_MAX_WORDS = 6

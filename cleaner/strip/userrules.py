@@ -76,9 +76,7 @@ class UserRule:
     def applies_to(self, language: str | None, host: str | None) -> bool:
         if self.languages and language not in self.languages:
             return False
-        if self.sites and not (host and any(host == s or host.endswith("." + s) for s in self.sites)):
-            return False
-        return True
+        return not self.sites or bool(host and any(host == s or host.endswith("." + s) for s in self.sites))
 
     def as_dict(self) -> dict:
         out: dict = {"name": self.name, "category": self.category, "pattern": self.pattern.pattern}
@@ -214,7 +212,12 @@ def parse_rules(data: Mapping, source: str = "<rules>") -> UserRules:
             raise RulesError(f"{source}: rule {n}: name {rule.name!r} is used by an earlier rule")
         names.add(rule.name)
         rules.append(rule)
-    allow = data.get("allow", {})
+    keys, patterns = _parse_allow(data.get("allow", {}), source)
+    return UserRules(source=source, rules=tuple(rules), allow_lines=keys, allow_patterns=patterns)
+
+
+def _parse_allow(allow, source: str) -> tuple[frozenset[str], tuple[re.Pattern, ...]]:
+    """The [allow] table: normalised lines, and compiled patterns."""
     if not isinstance(allow, Mapping):
         raise RulesError(f"{source}: 'allow' must be a table ([allow])")
     for key in allow:
@@ -232,8 +235,7 @@ def parse_rules(data: Mapping, source: str = "<rules>") -> UserRules:
     patterns = allow.get("patterns", [])
     if not isinstance(patterns, list) or not all(isinstance(x, str) for x in patterns):
         raise RulesError(f"{source}: [allow] patterns must be a list of strings")
-    compiled = tuple(_compile(p, f"{source}: [allow] pattern {p!r}") for p in patterns)
-    return UserRules(source=source, rules=tuple(rules), allow_lines=frozenset(keys), allow_patterns=compiled)
+    return frozenset(keys), tuple(_compile(p, f"{source}: [allow] pattern {p!r}") for p in patterns)
 
 
 def _parse_rule(raw, n: int, source: str) -> UserRule:
@@ -252,27 +254,33 @@ def _parse_rule(raw, n: int, source: str) -> UserRule:
         raise RulesError(f"{where}: 'category' is missing (one of: {', '.join(sorted(CATEGORIES))})")
     if category not in CATEGORIES:
         raise RulesError(f"{where}: unknown category {category!r} (one of: {', '.join(sorted(CATEGORIES))})")
-    pattern = raw.get("pattern")
+    compiled = _rule_pattern(raw.get("pattern"), where)
+    languages = _string_list(raw.get("language"), f"{where}: language")
+    for lang in languages:
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            raise RulesError(f"{where}: language must be a code like 'en' or 'fr', got {lang!r}")
+    sites = [_site(site, where) for site in _string_list(raw.get("site"), f"{where}: site")]
+    max_words = raw.get("max_words")
+    if max_words is not None and (not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1):
+        raise RulesError(f"{where}: max_words must be a positive integer, got {max_words!r}")
+    return UserRule(name, category, compiled, tuple(languages), tuple(sites), max_words)
+
+
+def _rule_pattern(pattern, where: str) -> re.Pattern:
     if not isinstance(pattern, str) or not pattern:
         raise RulesError(f"{where}: 'pattern' must be a non-empty string")
     compiled = _compile(pattern, f"{where}: pattern {pattern!r}")
     if compiled.search("") is not None:
         raise RulesError(f"{where}: pattern {pattern!r} matches an empty line, so it would match every line")
-    languages = _string_list(raw.get("language"), f"{where}: language")
-    for lang in languages:
-        if not re.fullmatch(r"[a-z]{2,3}", lang):
-            raise RulesError(f"{where}: language must be a code like 'en' or 'fr', got {lang!r}")
-    sites = _string_list(raw.get("site"), f"{where}: site")
-    for i, site in enumerate(sites):
-        if site.startswith("www."):
-            site = site[4:]
-        if not re.fullmatch(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+", site):
-            raise RulesError(f"{where}: site must be a domain like 'example.com', got {sites[i]!r}")
-        sites[i] = site
-    max_words = raw.get("max_words")
-    if max_words is not None and (not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1):
-        raise RulesError(f"{where}: max_words must be a positive integer, got {max_words!r}")
-    return UserRule(name, category, compiled, tuple(languages), tuple(sites), max_words)
+    return compiled
+
+
+def _site(site: str, where: str) -> str:
+    """A site as rules compare it: the domain without ``www.``."""
+    domain = site[4:] if site.startswith("www.") else site
+    if not re.fullmatch(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+", domain):
+        raise RulesError(f"{where}: site must be a domain like 'example.com', got {site!r}")
+    return domain
 
 
 def _string_list(value, where: str) -> list[str]:

@@ -10,7 +10,6 @@ processes.
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import os
 import pickle
@@ -125,16 +124,16 @@ def _serve(make: Callable[[int], Any], parts: range, fd: int) -> int:
         for k in parts:
             _send(fd, pickle.dumps(make(k), protocol=pickle.HIGHEST_PROTOCOL), failed=False)
         return 0
-    except BaseException as exc:  # noqa: BLE001 - the parent reports it; a child must never unwind into the parent's code
+    except BaseException as exc:
         report = traceback.format_exc()
         try:
             try:  # the exception itself, so that the caller sees the type it would see with one process
                 failure = pickle.dumps((exc, report), protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.loads(failure)
-            except Exception:  # noqa: BLE001 - not picklable: the report alone
+            except Exception:
                 failure = pickle.dumps((None, report), protocol=pickle.HIGHEST_PROTOCOL)
             _send(fd, failure, failed=True)
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
         return 1
 

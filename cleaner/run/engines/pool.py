@@ -15,7 +15,6 @@ two workers and a coordinator competing for the same cores.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice

@@ -26,7 +26,6 @@ cluster's CPUs, and a task asking for a CPU of its own would wait forever.
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
