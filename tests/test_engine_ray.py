@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import GOLDEN
 
+pytestmark = pytest.mark.slow  # a Ray cluster per module: the slowest tests
+
 ray = pytest.importorskip("ray", reason="--engine ray needs Ray: pip install 'cleaner[ray]'")
 
 from benchmarks.archive import build

@@ -159,6 +159,7 @@ def _peak_rss_mb(args: list[str]) -> tuple[int, subprocess.CompletedProcess]:
     return int(peak), subprocess.CompletedProcess(args, int(code), "", proc.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("over_limit", ["reject", "truncate"])
 def test_50mb_single_line_within_limits_and_2gb(tmp_path, over_limit):
     big = tmp_path / "one_line.txt"
@@ -184,6 +185,7 @@ def test_50mb_single_line_within_limits_and_2gb(tmp_path, over_limit):
         assert len(cut) == 1 and cut[0]["rule"] == "max_line_chars" and len(cut[0]["text"]) < 300
 
 
+@pytest.mark.slow
 def test_10000_deep_html_within_limits_and_2gb(tmp_path):
     page = tmp_path / "deep.html"
     page.write_text(DEEP, encoding="utf-8")
@@ -211,6 +213,7 @@ def _resume_corpus(path) -> None:
             fh.write(json.dumps({"id": f"r{i}", "text": text, "n": i}) + "\n")
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_then_resume_is_byte_identical(tmp_path):
     src = tmp_path / "in.jsonl"
     _resume_corpus(src)

@@ -157,6 +157,7 @@ def test_a_longer_copy_in_a_later_run_is_a_duplicate_marked_longer(cli, tmp_path
     assert [full in r["body"] for r in read_jsonl(tmp_path / "both.jsonl")] == [False, True]
 
 
+@pytest.mark.slow
 def test_killing_a_run_never_corrupts_the_index(halves, tmp_path):
     """20 SIGKILLs at random points of a run with --index; after each, the index is whole
     (as before the run, or as after it) and the next run's output equals an uninterrupted one's."""

@@ -85,6 +85,7 @@ def test_two_halves_in_turn_through_redis(cli, redis_db, tmp_path, tmp_path_fact
     assert refused.exit_code == 2 and "shingle_size=5" in refused.output
 
 
+@pytest.mark.slow
 def test_concurrent_runs_keep_each_shared_passage_once(redis_db, tmp_path):
     """Two `cleaner run` processes at once over inputs sharing 30% of their passages."""
     build(1190, tmp_path / "pool.jsonl", seed=13, copy_share=0.0)
@@ -153,3 +154,12 @@ def test_a_claim_made_after_another_run_looked_is_seen_by_it(redis_db, tmp_path)
     assert [p for r in results_second for p in r.body.split("\n\n") if len(p.split()) >= 10] == []
     copies = [x for r in results_second for x in r.removals if x.reason == "near_duplicate"]
     assert len(copies) > 200 and all(x.kept_id.startswith("a-") for x in copies)
+
+
+def test_redis_store_round_trip(redis_db):
+    from test_units import store_round_trip
+
+    from cleaner import Config
+    from cleaner.index import open_index
+
+    store_round_trip(open_index(redis_db, Config()))

@@ -242,6 +242,7 @@ def _big_corpus(path: Path, n: int = 10_000) -> None:
             fh.write(json.dumps({"id": f"big{i:05d}", "text": "\n".join(lines)}) + "\n")
 
 
+@pytest.mark.slow
 def test_ten_thousand_documents(browser, tmp_path, cli):
     corpus, path = tmp_path / "big.jsonl", tmp_path / "big.html"
     _big_corpus(corpus)

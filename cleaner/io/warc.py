@@ -46,53 +46,52 @@ def read_warc(stream: IO[bytes], source: str, cfg: Config) -> Iterator[Document 
     offset = 0
     try:
         for record in records:
-            rec_type = record.rec_type
-            if rec_type not in ("response", "resource"):
-                offset = records.get_record_offset()
-                yield Skipped(source=f"{source}@{offset}", reason=f"warc_{rec_type}")
-                continue
-            if record.http_headers is not None:
-                status = record.http_headers.get_statuscode()
-                content_type = record.http_headers.get_header("Content-Type") or ""
-            else:
-                status, content_type = None, record.rec_headers.get_header("Content-Type") or ""
-            mime = content_type.split(";")[0].strip().lower()
-            # The payload before the offset: warcio's get_record_offset() finishes
-            # the record, after which its content reads empty.
-            payload = record.content_stream().read() if mime in _HTML_TYPES + _TEXT_TYPES else b""
-            missing = getattr(record.raw_stream, "limit", 0)
+            item = _record(record, records, source)
             offset = records.get_record_offset()
-            place = f"{source}@{offset}"
-            if status and not status.startswith("2"):
-                yield Skipped(source=place, reason=f"http_{status}")
-                continue
-            if mime not in _HTML_TYPES + _TEXT_TYPES:
-                yield Skipped(source=place, reason="non_text_payload")
-                continue
-            rid = (record.rec_headers.get_header("WARC-Record-ID") or place).strip("<>")
-            # warcio (like FastWARC) yields a record cut short by a truncated file
-            # without an error; the bytes its Content-Length promised are the check.
-            if missing:
-                yield Reject(source=place, reason="truncated_record", id=rid,
-                             detail=f"{missing} bytes missing of Content-Length {record.length}")
-                continue
-            metadata = {
-                "url": record.rec_headers.get_header("WARC-Target-URI"),
-                "warc_date": record.rec_headers.get_header("WARC-Date"),
-                "content_type": content_type,
-            }
-            if mime in _HTML_TYPES:
-                html = decode_html(payload, _charset(content_type))
-                yield Document(id=rid, text="", html=html, metadata=metadata, source=place)
-                continue
-            try:
-                text = payload.decode(_charset(content_type) or "utf-8")
-            except (UnicodeDecodeError, LookupError):
-                try:
-                    text = decode_bytes(payload, repair=False).text
-                except DecodeError as exc:
-                    yield Reject(source=place, reason=exc.reason, detail=exc.detail, id=rid)
-                    continue
-            yield Document(id=rid, text=text, metadata=metadata, source=place)
+            yield item
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         yield Reject(source=f"{source}@{offset}", reason="bad_warc", detail=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _record(record, records, source: str) -> Document | Reject | Skipped:
+    """One WARC record as a document, or why it is none."""
+    rec_type = record.rec_type
+    if rec_type not in ("response", "resource"):
+        return Skipped(source=f"{source}@{records.get_record_offset()}", reason=f"warc_{rec_type}")
+    if record.http_headers is not None:
+        status = record.http_headers.get_statuscode()
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    else:
+        status, content_type = None, record.rec_headers.get_header("Content-Type") or ""
+    mime = content_type.split(";")[0].strip().lower()
+    # The payload before the offset: warcio's get_record_offset() finishes
+    # the record, after which its content reads empty.
+    payload = record.content_stream().read() if mime in _HTML_TYPES + _TEXT_TYPES else b""
+    missing = getattr(record.raw_stream, "limit", 0)
+    place = f"{source}@{records.get_record_offset()}"
+    if status and not status.startswith("2"):
+        return Skipped(source=place, reason=f"http_{status}")
+    if mime not in _HTML_TYPES + _TEXT_TYPES:
+        return Skipped(source=place, reason="non_text_payload")
+    rid = (record.rec_headers.get_header("WARC-Record-ID") or place).strip("<>")
+    # warcio (like FastWARC) yields a record cut short by a truncated file
+    # without an error; the bytes its Content-Length promised are the check.
+    if missing:
+        return Reject(source=place, reason="truncated_record", id=rid,
+                      detail=f"{missing} bytes missing of Content-Length {record.length}")
+    metadata = {
+        "url": record.rec_headers.get_header("WARC-Target-URI"),
+        "warc_date": record.rec_headers.get_header("WARC-Date"),
+        "content_type": content_type,
+    }
+    if mime in _HTML_TYPES:
+        return Document(id=rid, text="", html=decode_html(payload, _charset(content_type)), metadata=metadata,
+                        source=place)
+    try:
+        text = payload.decode(_charset(content_type) or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        try:
+            text = decode_bytes(payload, repair=False).text
+        except DecodeError as exc:
+            return Reject(source=place, reason=exc.reason, detail=exc.detail, id=rid)
+    return Document(id=rid, text=text, metadata=metadata, source=place)
