@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.planted import planted_pairs
 from cleaner.config import Config
-from cleaner.dedup.index import DedupIndex, PassageInput, Preparer
+from cleaner.dedup.index import DedupIndex
 from cleaner.dedup.minhash import jaccard, shingle_hashes, token_hashes
+from cleaner.dedup.passages import PassageInput, Preparer
 from cleaner.strip.text import tokens
 
 RESULTS = Path(__file__).parent / "results"

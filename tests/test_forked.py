@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from cleaner.config import Config
-from cleaner.dedup.index import DedupIndex, PassageInput, Preparer
+from cleaner.dedup.index import DedupIndex
 from cleaner.dedup.lsh import candidate_pairs, merge_pairs
+from cleaner.dedup.passages import PassageInput, Preparer
 from cleaner.run.engines.forked import ForkedMap, ForkedWorkerError, forked_stream
 from cleaner.strip.text import tokens
 

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from cleaner import Cleaner, Config
-from cleaner.dedup.index import DedupIndex, PassageInput, Preparer
+from cleaner.dedup.index import DedupIndex
+from cleaner.dedup.passages import PassageInput, Preparer
 from cleaner.dedup.prior import PriorMatches, PriorPassage
 from cleaner.index import open_index
 from cleaner.index.matching import copy_of

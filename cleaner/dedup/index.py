@@ -1,4 +1,4 @@
-"""Near-duplicate passages: candidates, an exact check of each, and the canonical pick.
+"""The run's dedup index: every passage's arrays, its candidate pairs and their checked links.
 
 Three tiers find candidate pairs, and every pair is checked before it counts:
 - passages of ``minhash_min_words`` words or more: MinHash LSH over word
@@ -8,217 +8,31 @@ Three tiers find candidate pairs, and every pair is checked before it counts:
   ``doc_shingle_size``-gram Jaccard, because one page rendering a passage twice
   (a tweet and its cached copy) rewrites more than syndication does.
 
-The canonical copy of a group is the most complete one (most words), ties going
-to the first seen. Assignment is greedy from the longest passage down, and a
-passage joins a canonical only through a checked pair with that canonical, so
-chains (A like B, B like C, A unlike C) never merge unlike passages.
+Each pair is checked by ``checks.check_pair``; the canonical pick is in ``assign.py``.
 
 Memory: the index keeps per passage its band keys (8 bytes a band), a few
 integers and an 8-byte key hash, in flat arrays; the shingle hashes that the
 checks need go to a file (``ShingleStore``) and are read back only for
 candidate pairs. The work of a document (hashing, signatures, band keys,
-in-document pairs) is done by ``prepare_document``, which a worker process can
+in-document pairs) is done by ``passages.Preparer``, which a worker process can
 run; ``DedupIndex.add`` only appends its arrays, in input order.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config import Config
-from ..hashing import key_hash
-from . import kernels
-from .lsh import BUCKET_LINK_CAP, band_keys, candidate_pairs, merge_pairs
-from .minhash import containment, jaccard, permutations
+from .assign import assign_canonicals
+from .checks import check_pair, verified_pairs
+from .lsh import BUCKET_LINK_CAP, candidate_pairs, merge_pairs
+from .passages import PreparedDoc
 from .prior import PriorMatches, PriorPassage
-
-
-@dataclass
-class PassageInput:
-    line: int
-    tokens: list[str]
-    pinned: bool = False  # a title: other passages may be its copies, it is never removed
-    # Ends with a full stop: "No one was injured." in two unrelated stories is not a copied passage.
-    sentence: bool = False
-    # The tokens joined by spaces: the normalised text that is hashed and encoded (joined once).
-    text: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.text:
-            self.text = " ".join(self.tokens)
-
-
-@dataclass
-class PreparedDoc:
-    """One document's passages, hashed and signed, ready to be appended to the index."""
-
-    lines: list[int]
-    words: list[int]
-    pinned: list[bool]
-    keys: list[int]
-    minhash: list[int] = field(default_factory=list)  # local indices of the MinHash-tier passages
-    # Their shingle sets, one after another (one array: cheap to send between processes).
-    set_values: np.ndarray | None = None
-    set_sizes: np.ndarray | None = None
-    bands: np.ndarray | None = None  # their band keys, (len(minhash), bands)
-    exact: list[int] = field(default_factory=list)  # local indices of the exact-tier passages
-    doc_links: list[tuple[int, int, float]] = field(default_factory=list)  # checked in-document pairs
-
-
-class Preparer:
-    """Per-process state for ``prepare``: the settings and the permutations."""
-
-    def __init__(self, config: Config):
-        self.config = config
-        self.perms = permutations(config.num_perm, config.seed)
-
-    def prepare(self, passages: list[PassageInput]) -> PreparedDoc:
-        cfg = self.config
-        doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
-                          pinned=[p.pinned for p in passages],
-                          keys=[key_hash(p.text) for p in passages])
-        if not passages:
-            return doc
-        tok, offsets = kernels.token_hashes(kernels.encode_texts([p.text for p in passages]), len(passages))
-        in_doc = []
-        for i, p in enumerate(passages):
-            n = len(p.tokens)
-            if n >= cfg.minhash_min_words:
-                doc.minhash.append(i)  # shingle sets stored sorted and unique, ready for the checks
-            elif n >= cfg.exact_min_words and not p.sentence:
-                doc.exact.append(i)
-            if cfg.doc_min_words <= n <= cfg.doc_max_words and not p.pinned:
-                in_doc.append(i)
-        if doc.minhash:
-            values, voff = kernels.shingle_sets(tok, offsets, cfg.shingle_size)
-            chosen = np.asarray(doc.minhash)
-            doc.set_sizes = (voff[chosen + 1] - voff[chosen]).astype(np.int64)
-            doc.set_values = np.concatenate([values[voff[i] : voff[i + 1]] for i in doc.minhash])
-            sig = kernels.signatures(values, voff, *self.perms)[doc.minhash]
-            doc.bands = band_keys(sig, cfg.bands, cfg.rows)
-        doc_sets = []
-        if len(in_doc) > 1:
-            grams, goff = kernels.shingle_sets(tok, offsets, cfg.doc_shingle_size)
-            doc_sets = [(i, grams[goff[i] : goff[i + 1]]) for i in in_doc]
-        if len(doc_sets) > 1:
-            doc.doc_links = _similar_pairs(doc_sets, cfg.doc_threshold)
-        return doc
-
-
-def _similar_pairs(sets: list[tuple[int, np.ndarray]], threshold: float) -> list[tuple[int, int, float]]:
-    """Pairs of sets with Jaccard >= threshold, from one sort of all their members.
-
-    A page's paragraphs share few 3-grams, so counting the shared values at once
-    is much cheaper than intersecting every pair.
-    """
-    labels = np.concatenate([np.full(s.size, k, dtype=np.int64) for k, (_, s) in enumerate(sets)])
-    values = np.concatenate([s for _, s in sets])
-    order = np.lexsort((labels, values))
-    values, labels = values[order], labels[order]
-    same = np.flatnonzero(values[1:] == values[:-1])
-    if same.size == 0:
-        return []
-    n = len(sets)
-    codes = []
-    # A value shared by several sets: every pair of them shares it (runs are short).
-    run_starts = same[np.r_[True, np.diff(same) > 1]]
-    for start in run_starts.tolist():
-        end = start + 1
-        while end < values.size and values[end] == values[start]:
-            end += 1
-        members = labels[start:end]
-        for x in range(members.size):
-            codes.append(members[x] * n + members[x + 1 :])
-    pair_codes, shared = np.unique(np.concatenate(codes), return_counts=True)
-    sizes = np.array([s.size for _, s in sets])
-    out = []
-    for code, inter in zip(pair_codes.tolist(), shared.tolist()):
-        x, y = divmod(code, n)
-        sim = inter / (sizes[x] + sizes[y] - inter)
-        if sim >= threshold:
-            out.append((sets[x][0], sets[y][0], sim))
-    return out
-
-
-def check_pair(a: np.ndarray, b: np.ndarray, threshold: float, truncation: float) -> tuple[float, str] | None:
-    """(similarity, rule) when two sorted shingle sets are copies of one passage, else None:
-    Jaccard at least ``threshold``, or the smaller set ``truncation`` contained in the larger
-    (a copy cut short)."""
-    sim = jaccard(a, b)
-    if sim >= threshold:
-        return sim, "minhash"
-    small, large = (a, b) if a.size <= b.size else (b, a)
-    if containment(small, large) >= truncation:
-        return sim, "truncated_copy"
-    return None
-
-
-def verified_pairs(pairs: np.ndarray, shingles_of, threshold: float,
-                   truncation: float) -> list[tuple[int, int, float, str]]:
-    """The (i, j) pairs that ``check_pair`` finds copies, with ``shingles_of(pid)`` giving each
-    passage's set: (i, j, similarity, rule), in the order of ``pairs``."""
-    verified = []
-    for i, j in pairs.tolist():
-        checked = check_pair(shingles_of(i), shingles_of(j), threshold, truncation)
-        if checked is not None:
-            verified.append((i, j, *checked))
-    return verified
-
-
-class ShingleStore:
-    """Shingle-hash arrays appended to a file, read back by row for the candidate checks.
-
-    Rows are read with ``pread``, not through an mmap: mapped pages would count in
-    the run's resident memory until the end, as much as the file (every passage
-    with a candidate is read), while a read row is freed once checked.
-    """
-
-    def __init__(self, path: str | os.PathLike | None = None):
-        self.path = None if path is None else str(path)
-        # Open for the store's lifetime: close() closes it.
-        self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-shingles-")  # noqa: SIM115
-        self.offsets = array("Q", [0])
-        self._dirty = False
-
-    def append(self, values: np.ndarray, sizes: np.ndarray) -> int:
-        """Append consecutive sets (``values`` cut by ``sizes``); return the row of the first."""
-        first = len(self.offsets) - 1
-        self._fh.write(np.ascontiguousarray(values, dtype=np.uint32).tobytes())
-        self.offsets.extend((self.offsets[-1] + np.cumsum(sizes)).tolist())
-        self._dirty = True
-        return first
-
-    def flush(self) -> None:
-        if self._dirty:
-            self._fh.flush()
-            self._dirty = False
-
-    def get(self, row: int) -> np.ndarray:
-        """The sorted unique shingle hashes of ``row``, read from the file."""
-        self.flush()
-        start, end = self.offsets[row], self.offsets[row + 1]
-        return np.frombuffer(os.pread(self._fh.fileno(), (end - start) * 4, start * 4), dtype=np.uint32)
-
-    def close(self) -> None:
-        self._fh.close()
-
-    def __getstate__(self):
-        # A checkpoint keeps the file's name and how much of it counts.
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        return {"path": self.path, "offsets": self.offsets}
-
-    def __setstate__(self, state) -> None:
-        self.path, self.offsets, self._dirty = state["path"], state["offsets"], False
-        self._fh = open(self.path, "r+b")  # noqa: SIM115 - open for the store's lifetime, closed by close()
-        self._fh.truncate(self.offsets[-1] * 4)
-        self._fh.seek(0, os.SEEK_END)
+from .shingles import ShingleStore
 
 
 class DedupIndex:
@@ -400,59 +214,9 @@ class DedupIndex:
 
     def assign(self, order: np.ndarray | None = None, links: dict | None = None,
                prior: PriorMatches | None = None) -> dict[int, tuple[int | PriorPassage, str]]:
-        """Map each duplicate passage id to (its canonical, rule). Canonicals are absent.
-
-        ``prior`` holds passages kept by earlier runs, found by an index across
-        runs (``cleaner.index.matching``): they are canonical already, and win
-        ties (first seen). They are :class:`PriorPassage` values, and
-        ``prior.links`` holds this run's checked pairs with them.
-        """
+        """Each duplicate passage's canonical and rule (``assign.assign_canonicals``)."""
         if order is None:
             order = self.order()
         if links is None:
             links = self.checked_links(order)
-        passage = _Passages(self, prior)
-        prior_links = prior.links if prior is not None else {}
-        canonical: set[int] = set()
-        duplicate_of: dict[int, tuple[int | PriorPassage, str]] = {}
-        for pid in order.tolist():
-            if self.pinned[pid]:
-                canonical.add(pid)
-                continue
-            best: tuple[float, int | PriorPassage, str] | None = None
-            for sim, other, rule in [*links.get(pid, ()), *prior_links.get(pid, ())]:
-                if isinstance(other, int) and other not in canonical:
-                    continue
-                # A title is never removed, but it must not swallow a longer copy of
-                # itself: that copy's extra words would then be nowhere.
-                if passage.pinned(other) and self.words[pid] > passage.words(other):
-                    continue
-                if best is None or (sim, _first_seen(other)) > (best[0], _first_seen(best[1])):
-                    best = (sim, other, rule)
-            if best is None:
-                canonical.add(pid)
-            else:
-                duplicate_of[pid] = (best[1], best[2])
-        return duplicate_of
-
-
-def _first_seen(passage: int | PriorPassage) -> int:
-    """Higher for a passage seen earlier: earlier runs' first, then this run's in input order."""
-    return passage.first_seen() if isinstance(passage, PriorPassage) else -passage
-
-
-class _Passages:
-    """Words and pinning of this run's passages (ids) and of earlier runs' (:class:`PriorPassage`)."""
-
-    def __init__(self, index: DedupIndex, prior: PriorMatches | None):
-        self.index, self.prior = index, prior
-
-    def words(self, passage: int | PriorPassage) -> int:
-        if isinstance(passage, PriorPassage):
-            return self.prior.entry(passage).words  # type: ignore[union-attr]  # only prior makes them
-        return self.index.words[passage]
-
-    def pinned(self, passage: int | PriorPassage) -> bool:
-        if isinstance(passage, PriorPassage):
-            return self.prior.entry(passage).pinned  # type: ignore[union-attr]
-        return bool(self.index.pinned[passage])
+        return assign_canonicals(self, order, links, prior)

@@ -8,8 +8,8 @@ of one kept earlier is a duplicate of that one, which wins even when the new
 copy is longer (it was written first; the audit marks such a case
 ``"longer_than_kept": true``). At the end the run adds its own canonicals.
 
-Two stores: SQLite (``index_sqlite.py``, a file, one transaction a run) and
-Redis (``index_redis.py``, shared by concurrent runs, which claim each
+Two stores: SQLite (``sqlite.py``, a file, one transaction a run) and
+Redis (``redis.py``, shared by concurrent runs, which claim each
 canonical atomically before writing it). Both hold the settings the index was
 built with, and refuse a run whose dedup settings differ.
 

@@ -1,0 +1,1 @@
+"""The review page (cleaner review) and the rules test (cleaner rules test)."""

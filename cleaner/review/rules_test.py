@@ -15,7 +15,7 @@ from .page import DocView, views_from_results
 
 def default_golden() -> Path | None:
     """The repository's golden inputs, when cleaner runs from a checkout (an editable install)."""
-    here = Path(__file__).resolve().parents[1] / "golden" / "input"
+    here = Path(__file__).resolve().parents[2] / "golden" / "input"
     return here if here.is_dir() else None
 
 

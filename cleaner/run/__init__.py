@@ -1,0 +1,1 @@
+"""The run: two passes over the records (strip and sign, then dedup and assemble), on an engine."""

@@ -20,10 +20,17 @@ import shutil
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..dedup.index import DedupIndex
+    from ..strip.furniture import FurnitureCounter
+    from .stats import RunStats
 
 # The layout of a checkpoint: a checkpoint of another layout is refused, not misread.
-STATE_VERSION = 3
+# 4: the modules moved into subpackages (the pickled classes' paths changed) and the
+# counts gained duplicate_kinds.
+STATE_VERSION = 4
 # Part of a run's fingerprint, which is also how an index across runs knows a rerun of
 # a run it holds: changed, every earlier run would look like another run's copies.
 _FINGERPRINT_VERSION = 2
@@ -39,12 +46,12 @@ class Pass1State:
     consumed: int = 0  # input records taken, whatever became of them
     spool_length: int = 0
     done: bool = False
-    stats: Any = None
-    index: Any = None
-    furniture: Any = None
+    stats: RunStats = None  # type: ignore[assignment]  # always given; a default keeps the field order
+    index: DedupIndex = None  # type: ignore[assignment]
+    furniture: FurnitureCounter = None  # type: ignore[assignment]
     doc_ids: list[str] = field(default_factory=list)
     rejects: list = field(default_factory=list)
-    # Where each spooled document starts; the block of each passage (-1: a title).
+    # Where each spooled document starts; the block of each passage (work.TITLE_BLOCK: a title).
     spool_offsets: array = field(default_factory=lambda: array("Q"))
     passage_blocks: array = field(default_factory=lambda: array("l"))
     version: int = STATE_VERSION
@@ -78,8 +85,13 @@ class WorkDir:
         self.path.mkdir(parents=True, exist_ok=True)
 
     def load(self, expected_fingerprint: str) -> Pass1State:
-        with open(self.state_path, "rb") as fh:
-            state = pickle.load(fh)
+        try:
+            with open(self.state_path, "rb") as fh:
+                state = pickle.load(fh)
+        except (ModuleNotFoundError, AttributeError) as exc:
+            # Pickled classes that are no longer where they were: an older cleaner's layout.
+            raise ResumeError(f"{self.state_path}: a checkpoint of another cleaner version ({exc}): "
+                              "run again without --resume") from exc
         if not isinstance(state, Pass1State):
             raise ResumeError(f"{self.state_path}: not a cleaner checkpoint")
         # A checkpoint from before versions were stored is of version 2 (the class's

@@ -73,7 +73,7 @@ class Cleaner:
         self.workers = max(1, workers)
         self._progress = progress
         self._log = log or (lambda message: None)  # the library never prints; the CLI passes stderr
-        # An index across runs (``seen.open_index``): earlier runs' passages count as seen.
+        # An index across runs (``cleaner.index.open_index``): earlier runs' passages count as seen.
         self.index = index
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")

@@ -32,7 +32,7 @@ def stream(cleaner: Cleaner, records: Iterable, fingerprint: str = "", max_batch
     ``cleaner.stats`` holds the counts of the whole stream once it is exhausted.
 
     >>> from cleaner import Cleaner
-    >>> from cleaner.streaming import stream
+    >>> from cleaner.run.streaming import stream
     >>> story = "The council approved the new budget for schools and roads on Monday night."
     >>> [r.duplicate_of for r in stream(Cleaner(), [story, story + "\\nShare"])]
     [None, '0']

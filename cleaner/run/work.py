@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..config import Config
-from ..dedup.index import PassageInput, PreparedDoc, Preparer
+from ..dedup.passages import PassageInput, PreparedDoc, Preparer
 from ..document import Document, Reject, Result, Skipped
 from ..io import html as html_mod
 from ..io.decoding import repair_mojibake
@@ -44,7 +44,7 @@ class FirstPassDoc:
     blob: bytes
     prepared: PreparedDoc
     block_indices: list[int]  # the block of each prepared passage (TITLE_BLOCK: the title)
-    furniture_keys: list[tuple[int, int]]  # corpus.line_keys() of its kept lines
+    furniture_keys: list[tuple[int, int]]  # strip.furniture.line_keys() of its kept lines
     bytes_in: int
 
 

@@ -1,0 +1,1 @@
+"""The strip stage: each line of a document judged as text or furniture, related lists moved out."""

@@ -3,7 +3,7 @@
 A rule here only says what a *whole line* looks like; it is matched against the
 line with its bullets, surrounding whitespace and closing punctuation taken off.
 Whether a matching line is removed also depends on where it stands and how long
-it is; that is decided in ``strip.py``. Anchoring every pattern to the whole line
+it is; that is decided in ``stage.py``. Anchoring every pattern to the whole line
 is what lets "Share" the widget go while "The company will share the data" stays.
 
 Categories (the ``reason`` of a removal):
@@ -89,7 +89,7 @@ RULES: tuple[LineRule, ...] = (
         r"continua (?:dopo|sotto) la pubblicit[àa]", r"(?:lees )?verder (?:na|onder) de advertentie",
         r"l'articolo continua (?:sotto|dopo la pubblicit[àa])",
     ), max_words=14),
-    # --- share widgets are handled by vocabulary in strip.py (any order, any mix) --
+    # --- share widgets are handled by vocabulary in stage.py (any order, any mix) --
     # --- related-story counters and headers ----------------------------------------
     LineRule("source_counter", "related_counter", _rx(
         r"(?:(?:view|see|show|read|voir|ver|alle|todos los|tous les)(?: all| les| los)? )?"
@@ -234,7 +234,7 @@ RULES: tuple[LineRule, ...] = (
         r"lees (?:het )?(?:volledige |hele )?(?:artikel|verhaal|meer)(?: op .{1,60})?", r"lees verder(?: op .{1,60})?",
         r"leia (?:mais|a mat[ée]ria(?: completa)?|o artigo(?: completo| original)?)(?: (?:no|em|na) .{1,60})?",
     ), max_words=18),
-    # --- closing reader questions: only at the end of a document (see strip.py) --------------
+    # --- closing reader questions: only at the end of a document (see stage.py) --------------
     LineRule("reader_question", "reader_question", _rx_sentences(
         r"what do you think(?: about (?:this|it))?", r"where do you stand(?: on (?:this|the issue))?",
         r"vous avez une (?:opinion|avis)(?: sur (?:le|ce) sujet)?", r"exprimez-vous.{0,60}", r"what are your thoughts(?: on (?:this|the matter))?", r"what['’]s your (?:take|view|opinion)",

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...dedup.index import verified_pairs
+from ...dedup.checks import verified_pairs
 from ...dedup.lsh import bucket_pairs
 
 if TYPE_CHECKING:
