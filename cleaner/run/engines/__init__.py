@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,7 +56,7 @@ class Engine(Protocol):
     def close(self) -> None:
         ...
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> Self:
         ...
 
     def __exit__(self, *exc: object) -> None:

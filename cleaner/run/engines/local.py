@@ -10,9 +10,10 @@ copy-on-write, so nothing is sent to them and only their results come back.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from .base import PoolEngine
 from .forked import ForkedMap, forked_stream
 from .pool import WorkerPool
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ...dedup.index import DedupIndex
     from ...document import Result
     from ..stats import RunStats
-    from ..work import AssemblyJob, DocumentWork
+    from ..work import AssemblyJob
     from . import Assembled
 
 # Documents a forked child assembles per message: big enough that a pipe message
@@ -41,17 +42,10 @@ class ResultHeader(NamedTuple):
     duplicate_of: str | None
 
 
-class LocalEngine:
+class LocalEngine(PoolEngine):
     def __init__(self, workers: int, factory: Callable, args: tuple):
         self.workers = workers
         self._pool = WorkerPool(workers, factory, args)
-
-    @property
-    def local(self) -> DocumentWork:
-        return self._pool.local
-
-    def map(self, method: str, items: Iterable[tuple]) -> Iterator:
-        return self._pool.map(method, items)
 
     def end_first_pass(self) -> None:
         # From here work goes to processes forked with the run's decisions in memory:
@@ -85,12 +79,3 @@ class LocalEngine:
         chunks = -(-documents // ASSEMBLY_CHUNK)
         for part in forked_stream(make, chunks, self.workers):
             yield from part
-
-    def close(self) -> None:
-        self._pool.close()
-
-    def __enter__(self) -> LocalEngine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

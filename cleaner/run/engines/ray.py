@@ -35,12 +35,13 @@ import numpy as np
 
 from ...dedup.checks import verified_pairs
 from ...dedup.lsh import bucket_pairs
+from .base import PoolEngine
 
 if TYPE_CHECKING:
     from ...dedup.index import DedupIndex
     from ...document import Result
     from ..stats import RunStats
-    from ..work import AssemblyJob, DocumentWork
+    from ..work import AssemblyJob
     from . import Assembled
 
 _PARTITIONS = 16
@@ -153,19 +154,12 @@ class RayPool:
         self.close()
 
 
-class RayEngine:
+class RayEngine(PoolEngine):
     """The :class:`~cleaner.run.engines.Engine` on Ray: stages 1 to 6 above."""
 
     def __init__(self, workers: int, factory, args: tuple, address: str | None = None):
         self._pool = RayPool(workers, factory, args, address=address)
         self.workers = self._pool.workers
-
-    @property
-    def local(self) -> DocumentWork:
-        return self._pool.local
-
-    def map(self, method: str, items: Iterable[tuple]) -> Iterator:
-        return self._pool.map(method, items)
 
     def end_first_pass(self) -> None:
         pass  # the actors stay: they check the pairs and assemble the results
@@ -186,15 +180,6 @@ class RayEngine:
         jobs = ((job(d, True),) for d in range(documents))
         for result, counts in self._pool.map("assemble", jobs):
             yield result, counts, encode(result) if encode else result
-
-    def close(self) -> None:
-        self._pool.close()
-
-    def __enter__(self) -> RayEngine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class _Worker:
