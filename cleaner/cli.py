@@ -43,7 +43,11 @@ FLAGS = {
     "text_field": (str, "JSONL/Parquet field holding the text."),
     "html_field": (str, "JSONL/Parquet field holding HTML, used when the text field is absent."),
     "rules": (str, "TOML file of user rules and allow-listed lines (see README, Tuning)."),
+    "strip_threshold": (float, "Boilerplate probability at or above which the line model removes a line (1: rules only)."),
+    "line_model": (str, "Line model file from `cleaner train` (default: the model in the package)."),
 }
+# Flags spelled otherwise than their setting.
+_FLAG_NAMES = {"line_model": "--model"}
 
 
 class _Progress:
@@ -84,8 +88,9 @@ def resolve_config(config_path: str | None, flags: dict) -> Config:
         for key in data:
             if key not in known:
                 raise click.UsageError(f"{config_path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
-        if isinstance(data.get("rules"), str):  # a rules file named in a config file sits beside it
-            data["rules"] = os.path.join(os.path.dirname(config_path), data["rules"])
+        for key in ("rules", "line_model"):  # a file named in a config file sits beside it
+            if isinstance(data.get(key), str):
+                data[key] = os.path.join(os.path.dirname(config_path), data[key])
         values.update(data)
     values.update({k: v for k, v in flags.items() if v is not None})
     try:
@@ -99,8 +104,8 @@ def _config_options(f):
     f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="TOML file of settings (any Config field); flags override it.")(f)
     for name, (kind, text) in reversed(FLAGS.items()):
-        f = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None,
-                         help=f"{text} [default: {getattr(defaults, name)}]")(f)
+        flag = _FLAG_NAMES.get(name, f"--{name.replace('_', '-')}")
+        f = click.option(flag, name, type=kind, default=None, help=f"{text} [default: {getattr(defaults, name)}]")(f)
     return f
 
 
@@ -412,6 +417,32 @@ def rules_test(rules_file, golden_dir):
     report = compare_rules(config, inputs)
     names = [r.name for r in config.rules.rules] if config.rules is not None else []
     click.echo("\n".join(report.lines(names, rules_file)))
+
+
+@main.command("train")
+@click.argument("labels", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The model file to write; use it with `cleaner run --model FILE`.")
+def train(labels, output):
+    """Fit a line model from your own labelled lines (needs the `train` extra: scikit-learn).
+
+    LABELS is JSONL, one line of a dump per row, e.g.
+    {"doc": "a1", "line": 7, "text": "12 upvotes · 3 replies", "label": "boilerplate"}
+    with "label" either "content" or "boilerplate" (README, Teaching the line model).
+    """
+    from .strip.linemodel.train import LabelError, read_labels, train_from_labels
+
+    check_writable(output, "-o")
+    try:
+        documents = read_labels(labels)
+        model, figures = train_from_labels(documents)
+    except LabelError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except ImportError as exc:
+        raise click.UsageError(f"cleaner train needs scikit-learn: pip install 'cleaner[train]' ({exc})") from exc
+    model.save(output)
+    click.echo(f"cleaner: line model from {figures['documents']} documents ({figures['lines']} lines, "
+               f"{figures['boilerplate']} boilerplate) written to {output}", err=True)
 
 
 @main.command("config")

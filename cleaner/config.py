@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from .strip.linemodel.model import LineModel, file_digest, load_line_model
 from .strip.userrules import UserRules, load_rules, parse_rules
 
 _POSITIVE = (
@@ -81,11 +82,17 @@ class Config:
     # User rules and allow-list (``--rules FILE``): a path or a mapping is loaded here, so
     # that a bad file fails before any input is read, and workers get the compiled rules.
     rules: UserRules | None = None
+    # The line model removes a line whose boilerplate probability is at least this: lower
+    # removes more furniture and risks more text; 1.0 leaves only the rules (see the README).
+    strip_threshold: float = 0.5
+    # A model fitted by ``cleaner train`` (``--model FILE``), else the one in the package.
+    line_model: str | None = None
 
     def __post_init__(self) -> None:
         self._check_dedup()
         self._check_limits_and_fields()
         self._load_rules()
+        self._load_line_model()
 
     def _check_dedup(self) -> None:
         for name in _POSITIVE:
@@ -134,6 +141,23 @@ class Config:
         elif self.rules is not None and not isinstance(self.rules, UserRules):
             raise ValueError(f"rules must be a path to a TOML rules file, got {self.rules!r}")
 
+    def _load_line_model(self) -> None:
+        t = self.strip_threshold
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t <= 1.0:
+            raise ValueError(f"strip_threshold must be in (0, 1], got {t!r}")
+        model = None
+        if self.line_model is not None:
+            if not isinstance(self.line_model, (str, os.PathLike)):
+                raise ValueError(f"line_model must be a path to a model file, got {self.line_model!r}")
+            object.__setattr__(self, "line_model", os.fspath(self.line_model))
+            model = load_line_model(self.line_model)
+        # Loaded here, so that a bad file fails before any input is read and workers get the weights.
+        object.__setattr__(self, "_line_model", model)
+
+    def model(self) -> LineModel | None:
+        """The user's line model, or None for the shipped one."""
+        return self.__dict__.get("_line_model")
+
     def dedup_settings(self) -> dict:
         """The settings that make two signatures comparable, for the run summary."""
         from importlib.metadata import version  # datasketch itself imports scipy: a third of a second
@@ -155,4 +179,7 @@ class Config:
     def as_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["rules"] = self.rules.as_dict() if self.rules is not None else None
+        if self.line_model is not None:
+            # The file's digest, not only its path: a model retrained in place is another run.
+            out["line_model"] = {"path": self.line_model, "sha256": file_digest(self.line_model)}
         return out

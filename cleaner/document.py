@@ -63,6 +63,8 @@ class Removal:
     kept_line: int | None = None
     # The kept copy is shorter: an earlier run kept it first (an index across runs keeps the first).
     longer_than_kept: bool = False
+    # The line model's boilerplate probability of the line (None where it did not run).
+    score: float | None = None
 
     def to_json(self) -> dict:
         out = {"id": self.doc_id, "line": self.line, "reason": self.reason, "rule": self.rule, "text": self.text}
@@ -71,6 +73,8 @@ class Removal:
             out["kept_line"] = self.kept_line
         if self.longer_than_kept:
             out["longer_than_kept"] = True
+        if self.score is not None:
+            out["score"] = self.score
         return out
 
 

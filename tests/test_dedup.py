@@ -115,7 +115,7 @@ def test_partial_overlap_keeps_the_new_passages():
 
 def test_short_headlines_match_on_normalised_text_but_labels_never_do():
     a = Document("a", "Storm Ciarán Hits Brittany\n\n" + PARAGRAPHS[0] + "\n\nKey facts\n\n" + PARAGRAPHS[2])
-    b = Document("b", "Other Title For Page\n\n" + PARAGRAPHS[3] + "\n\nstorm ciarán hits brittany!\n\nKey facts")
+    b = Document("b", "Other Title For Page\n\n" + PARAGRAPHS[3] + "\n\nstorm ciarán hits brittany!\n\nKey facts\n\n" + PARAGRAPHS[4])
     results, _ = run([a, b])
     assert "storm ciarán hits brittany!" not in results["b"].body
     assert results["b"].body.count("Key facts") == 1  # two words: a label, not a copied passage

@@ -161,7 +161,7 @@ def page_data(views: list[DocView], rejects: Iterable[Reject] = (), meta: dict |
         rm = []
         for r in v.removals:
             kept_doc = index_of.get(r.kept_id) if r.kept_id is not None else None
-            rm.append([reason_at[r.reason], r.rule, kept_doc, r.kept_line, r.kept_id])
+            rm.append([reason_at[r.reason], r.rule, kept_doc, r.kept_line, r.kept_id, r.score])
             if r.reason == "near_duplicate" and kept_doc is not None:
                 clusters[(kept_doc, r.kept_line)].append([i, r.line, r.text, r.rule])
             elif r.reason == "site_furniture":
@@ -253,7 +253,8 @@ def review_audit(inputs: list[str], config, explain_path: str, results_path: str
     audit: dict[str, list[Removal]] = defaultdict(list)
     for row in _read_jsonl(explain_path):
         audit[str(row["id"])].append(Removal(str(row["id"]), int(row["line"]), row.get("text", ""), row["reason"],
-                                             row.get("rule", ""), row.get("kept_id"), row.get("kept_line")))
+                                             row.get("rule", ""), row.get("kept_id"), row.get("kept_line"),
+                                             score=row.get("score")))
     outputs = {str(row["id"]): row for row in _read_jsonl(results_path)} if results_path else {}
     work = DocumentWork(config)
     views, rejects = [], []

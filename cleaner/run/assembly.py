@@ -55,6 +55,8 @@ class Assembly:
         metadata = dict(doc.metadata)
         # Never overwrite an input field: a record that has its own "cleaner" gets ours as "_cleaner".
         ours = {"version": __version__, "removed": len(self.removals), **doc.notes}
+        if st.confidence is not None:
+            ours["confidence"] = st.confidence
         metadata["cleaner" if "cleaner" not in metadata else "_cleaner"] = ours
         return Result(doc.id, title, "\n\n".join(self.body), related, dup_doc, metadata, self.removals,
                       source_text=doc.text), self.counts
@@ -114,7 +116,7 @@ class Assembly:
     def _remove(self, block: Block, text: str, reason: str, rule: str,
                 kept: tuple[str | None, int | None] | None = None, longer: bool = False) -> None:
         kept_id, kept_line = kept if kept is not None else (None, None)
-        self.removals.append(Removal(self.doc.id, block.line, text, reason, rule, kept_id, kept_line, longer))
+        self.removals.append(Removal(self.doc.id, block.line, text, reason, rule, kept_id, kept_line, longer, block.score))
         self.counts["removed:" + reason] += 1
         if reason == "near_duplicate":
             self.counts["copy:" + _COPY_KINDS.get(rule, "passage")] += 1

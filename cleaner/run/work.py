@@ -13,6 +13,7 @@ import pickle
 import re
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..config import Config
 from ..dedup.passages import PassageInput, PreparedDoc, Preparer
@@ -28,6 +29,10 @@ from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
 
+# Below this boilerplate probability a line is text to the model: not furniture by its template
+# unless it carries counts, handles or links (masking names alone would join title-case headlines).
+_TEMPLATE_MIN_SCORE = 0.3
+_COUNTS_OR_LINKS = re.compile(r"[\d@#]|https?://|www\.")
 # A full stop ends a sentence; a headline may ask or exclaim.
 _SENTENCE_END = re.compile(r"\.[\"'”’»)\]]*$")
 
@@ -44,7 +49,7 @@ class FirstPassDoc:
     blob: bytes
     prepared: PreparedDoc
     block_indices: list[int]  # the block of each prepared passage (TITLE_BLOCK: the title)
-    furniture_keys: list[tuple[int, int]]  # strip.furniture.line_keys() of its kept lines
+    furniture_keys: list[tuple[int, int, int]]  # strip.furniture.line_keys() of its kept lines
     bytes_in: int
 
 
@@ -86,10 +91,10 @@ def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skip
     return Reject(source=f"record {position}", reason="unsupported_record", detail=type(record).__name__)
 
 
-def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[str], list[bool]]:
+def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[str], list[bool], list[bool]]:
     """The passages of a stripped document for dedup (the title first), with their blocks,
-    and the document's kept lines with which of them may be site furniture."""
-    passages, blocks, lines, candidates = [], [], [], []
+    the document's kept lines, which of them may be site furniture, and which may be by their template."""
+    passages, blocks, lines, candidates, templated = [], [], [], [], []
     if stripped.title is not None:
         title_tokens = tokens(stripped.title.kept_text())
         if title_tokens:
@@ -108,10 +113,24 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         joined = " ".join(toks)
         lines.append(joined)
         candidates.append(not sentence and not b.allowed)
+        # A line the model is sure is text (a subheading, a headline) keeps its own count only.
+        templated.append(b.score is None or b.score >= _TEMPLATE_MIN_SCORE or bool(_COUNTS_OR_LINKS.search(joined)))
         if toks:
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined))
             blocks.append(b)
-    return passages, blocks, lines, candidates
+    return passages, blocks, lines, candidates, templated
+
+
+def _source(doc: Document) -> str:
+    """The site a document comes from, for source templates: its URL's host, or the run's ("")."""
+    url = doc.metadata.get("url")
+    if not isinstance(url, str):
+        return ""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:  # "http://[bad" : a malformed URL is no site
+        return ""
+    return host.removeprefix("www.")
 
 
 class DocumentWork:
@@ -129,11 +148,12 @@ class DocumentWork:
         if isinstance(done, Reject):
             return done
         item, stripped = done
-        passages, blocks, lines, candidates = passage_inputs(stripped)
+        passages, blocks, lines, candidates, templated = passage_inputs(stripped)
         prepared = self._preparer.prepare(passages)
         indices = [TITLE_BLOCK if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)
-        return FirstPassDoc(item.id, blob, prepared, indices, line_keys(lines, candidates, self.config), bytes_in)
+        keys = line_keys(lines, candidates, self.config, _source(item), templated)
+        return FirstPassDoc(item.id, blob, prepared, indices, keys, bytes_in)
 
     def _over_size(self, doc: Document, size: int) -> Reject | None:
         """Apply max_doc_bytes to the raw text or HTML (``size`` UTF-8 bytes): reject, or cut it to the limit."""
@@ -173,6 +193,7 @@ class DocumentWork:
         try:
             with time_limit(cfg.doc_time_limit):
                 extra_related: list[str] = []
+                was_html = doc.html is not None
                 if doc.html is not None:
                     extracted = html_mod.extract(doc.html, url=doc.metadata.get("url"))
                     doc.text = html_mod.to_document_text(extracted)
@@ -186,7 +207,7 @@ class DocumentWork:
                     if fixed != doc.text:
                         doc.text = fixed
                         doc.notes["repaired"] = "mojibake"
-                stripped = strip_document(doc.text, cfg, doc.metadata)
+                stripped = strip_document(doc.text, cfg, doc.metadata, extracted=was_html)
                 stripped.add_related(extra_related)
         except DocumentTimeout as exc:
             return Reject(source=doc.source or doc.id, reason="time_limit", detail=str(exc), id=doc.id)

@@ -31,6 +31,8 @@ class Block:
     question_at: int | None = None
     # On the user's allow-list: no strip rule, structure step or furniture pass removes it.
     allowed: bool = False
+    # The line model's boilerplate probability (None when the model was not run).
+    score: float | None = None
 
     def __reduce__(self):
         # Every document's blocks are pickled into the spool and read back for assembly:

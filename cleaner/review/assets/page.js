@@ -108,8 +108,9 @@ function renderDoc(i) {
 }
 
 function removed(i, k, text) {
-  const [reason, rule, kd, kl, kid] = D.docs[i].r[k];
+  const [reason, rule, kd, kl, kid, score] = D.docs[i].r[k];
   let tip = D.reasons[reason] + " \u00b7 " + rule;
+  if (score !== null && score !== undefined) tip += " \u00b7 score " + score;
   if (kid !== null && kid !== undefined) tip += " \u2192 kept in " + kid + (kl === null ? "" : " line " + kl);
   const del = el("del", {class: "rm c" + reason, title: tip, "data-doc": i, "data-k": k, "data-reason": D.reasons[reason]}, text);
   // A duplicate is a link: one click goes to the passage kept instead.
@@ -118,10 +119,12 @@ function removed(i, k, text) {
 }
 
 function showDetail(i, k) {
-  const [reason, rule, kd, kl, kid] = D.docs[i].r[k];
+  const [reason, rule, kd, kl, kid, score] = D.docs[i].r[k];
   const body = document.getElementById("detail-body");
   body.textContent = "";
   body.append(el("div", {}, el("b", {}, "reason: "), D.reasons[reason]), el("div", {}, el("b", {}, "rule: "), rule));
+  // The line model's boilerplate probability: near the threshold is where a reviewer looks first.
+  if (score !== null && score !== undefined) body.append(el("div", {}, el("b", {}, "score: "), String(score)));
   if (kid !== null && kid !== undefined) {
     body.append(el("div", {}, el("b", {}, "kept instead: "),
       kd !== null ? el("a", {href: "#" + anchor(kd, kl), id: "jump"}, kid + (kl === null ? "" : " line " + kl)) : kid));

@@ -1,0 +1,2 @@
+"""The learned line model of the strip stage: features, the two-stage ensemble, the headline pick,
+training from labelled lines. Inference needs numpy only; training needs scikit-learn (the ``train`` extra)."""
