@@ -196,3 +196,17 @@ def test_judge_never_drops_the_headline_it_picks():
     lines = ["Home", "World", "Council approves new budget after long debate"] + PARAGRAPHS
     judged = judge_lines(lines)
     assert judged.title == 2 and not judged.drop[2] and judged.drop[0]
+
+
+def test_a_run_of_headlines_after_the_article_is_related_without_a_known_header():
+    """A real page's "more stories" list (no header any rule knows) ends up in related, not in the body."""
+    lines = dict((doc, lines) for doc, lines, _ in heldout_documents())["fundus/ca/TheProvince_2026_06_06.html.gz"]
+    stripped = strip_document("\n".join(lines))
+    related = [text for _, text in stripped.related]
+    body = [b.text for b in stripped.blocks if b.kept]
+    for headline in ("Canucks: Malhotra hiring latest effort to get the band back together",
+                     "Canada 1, Ireland 1: World Cup warm-up serves up a cool lesson",
+                     "Canucks hire player agent Daren Hermiston as director of player personnel"):
+        assert headline in related and headline not in body
+    # The article itself stays: its paragraphs are before the list, and none of them is an item.
+    assert sum(len(t.split()) for t in body) > 200

@@ -1,10 +1,12 @@
 """Related-story blocks: find them, move their items to ``related``, drop their counters.
 
-Three shapes occur in aggregator dumps:
+Four shapes occur in aggregator dumps:
 - a header ("Similar Articles", "Lire aussi", ...) followed by a list of items;
 - a run of blurbs each followed by a counter line ("3 Sources"), with no header;
 - a single "Read more: <headline>" or "Related: <headline>" line, or the same
-  phrase inside a paragraph, where the headline runs until the prose resumes.
+  phrase inside a paragraph, where the headline runs until the prose resumes;
+- after the article, a run of headline-shaped lines in any language, with or
+  without a header nobody listed (``headline_runs``, judged by shape alone).
 """
 
 from __future__ import annotations
@@ -159,3 +161,61 @@ def distinct_items(items: list[tuple[Block, str]]) -> tuple[list[tuple[Block, st
             seen[key] = block
             kept.append((block, text))
     return kept, repeats
+
+
+# A run of at least this many headline-shaped lines after the article is a related list.
+_MIN_HEADLINE_RUN = 3
+_HEADLINE_WORDS = (5, 25)
+# A headline starts with a letter or a quote: not "(opens in a new window)", "+90 212 ...", "365 Bloor Street".
+_HEADLINE_START = re.compile(r"[\"“„«'‘]?[^\W\d_]")
+# A headline ends without a full stop, colon or comma (a question or an ellipsis is fine).
+_NOT_HEADLINE_END = re.compile(r"[.:;,][\"'”’»)]*$")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]*$")
+# " · Reuters · 2h", " | The Guardian", " — 5 min read": a source or time after a separator.
+_DECORATION = re.compile(r"\s+[·|•—–]\s+(?:\S+\s*){1,5}$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _headline_shaped(b: Block) -> bool:
+    text = strip_marks(b.text)
+    if not _HEADLINE_START.match(text) or _NOT_HEADLINE_END.search(text):
+        return False
+    if _CJK.search(text):
+        return 8 <= len(text) <= 80
+    lo, hi = _HEADLINE_WORDS
+    return lo <= b.words <= hi and not text[0].islower() and "@" not in text
+
+
+def _open_for_list(b: Block) -> bool:
+    """A line a list may take: kept, or removed by the line model alone (not by a rule)."""
+    return not b.related and not b.allowed and (b.verdict is None or b.verdict[1] == "line_model")
+
+
+def headline_runs(blocks: list[Block]) -> list[tuple[Block, str]]:
+    """Runs of headline-shaped lines after the article's last paragraph become related items.
+
+    Lines between them that a rule or the model removed (a time, a source, an unlisted header,
+    a counter) neither end the run nor count in it. A run before the article is left alone:
+    there it is a menu or a teaser block more often than a list of stories.
+    """
+    prose = [b.index for b in blocks if b.kept and (b.words >= 15 or len(b.text) >= 60) and _SENTENCE_END.search(b.text)]
+    if not prose:
+        return []
+    items: list[tuple[Block, str]] = []
+    run: list[Block] = []
+    for b in blocks[prose[-1] + 1:]:
+        if _open_for_list(b) and _headline_shaped(b):
+            run.append(b)
+        elif (b.kept and b.words > 3) or b.allowed:  # text that is no item ends the run
+            items += _take_run(run)
+            run = []
+    return items + _take_run(run)
+
+
+def _take_run(run: list[Block]) -> list[tuple[Block, str]]:
+    if len(run) < _MIN_HEADLINE_RUN:
+        return []
+    for b in run:
+        b.verdict = None
+        b.related = True
+    return [(b, _DECORATION.sub("", strip_marks(b.text))) for b in run]

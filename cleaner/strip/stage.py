@@ -112,6 +112,7 @@ def strip_document(text: str, config: Config | None = None, metadata: dict | Non
     related_mod.tail_after_related(blocks, items)
     _mark_questions(blocks)
     headline, confidence = _judge_by_model(blocks, cfg, remove=not extracted)
+    items += related_mod.headline_runs(blocks)
     title = _title(blocks, cfg.exact_min_words, headline)
     kept_items, repeats = related_mod.distinct_items([(b, t) for b, t in items if b.related or b.kept])
     return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats, user_rules=user_ids,

@@ -18,6 +18,7 @@ import math
 import re
 import unicodedata
 from functools import cache
+from itertools import chain, islice, repeat
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def line_stop_density(token_lists: list[list[str]]) -> np.ndarray:
     unknown = mat.shape[0] - 1
     lengths = np.array([len(t) for t in token_lists])
     out = np.zeros(len(token_lists), dtype=np.float32)
-    rows = [index.get(t, unknown) for toks in token_lists for t in toks]
+    rows = list(map(index.get, chain.from_iterable(token_lists), repeat(unknown)))
     if not rows:
         return out
     nonempty = lengths > 0
@@ -87,14 +88,7 @@ def pick_stoplist(token_lists: list[list[str]], sample: int = 400) -> frozenset:
     """The stoplist of the language with the best overlap on the document's first tokens;
     among languages within 85% of the best, the smallest list (big lists hold English words)."""
     index, mat, _, sets, sizes = _stop_tables()
-    rows = []
-    for toks in token_lists:
-        for t in toks:
-            rows.append(index.get(t, -1))
-            if len(rows) >= sample:
-                break
-        if len(rows) >= sample:
-            break
+    rows = list(map(index.get, islice(chain.from_iterable(token_lists), sample), repeat(-1)))
     if not rows:
         return frozenset()
     counts = mat[np.array(rows)].sum(axis=0)
@@ -112,8 +106,9 @@ def pick_stoplist(token_lists: list[list[str]], sample: int = 400) -> frozenset:
 
 _TOKEN_RE = re.compile(r"\w+")
 _SENT_END_RE = re.compile(r"[.!?。！？…]['\"”’»)\]]*$")
-_TIME_RE = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.)", re.I)
-_DATE_RE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\d+年|\d+월|\d+日")
+# Every alternative starts with a digit: the (?=\d) lets the engine skip to digits (5x faster, same matches).
+_TIME_RE = re.compile(r"(?=\d)(?:\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.))", re.I)
+_DATE_RE = re.compile(r"(?=\d)(?:\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\d+年|\d+월|\d+日)")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _SEP_RE = re.compile(r"[·|›»→—•*/⋅►▸▶❯>«‹←–]")
 _BRACKET_RE = re.compile(r"[\[\](){}【】「」]")
@@ -121,9 +116,10 @@ _EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]"
 _URL_RE = re.compile(r"https?://|www\.", re.I)
 _HANDLE_RE = re.compile(r"(?<!\w)@\w")
 _HASHTAG_RE = re.compile(r"(?<!\w)#\w")
-_DOMAIN_RE = re.compile(
-    r"\b[\w-]+\.(?:com|org|net|de|uk|fr|ru|jp|kr|io|ai|co|info|news|es|it|nl|at|ch|in|id|vn|tr|cn|tw|br|pl|au|ca)\b", re.I
-)
+_TLDS = r"(?:com|org|net|de|uk|fr|ru|jp|kr|io|ai|co|info|news|es|it|nl|at|ch|in|id|vn|tr|cn|tw|br|pl|au|ca)\b"
+_DOMAIN_RE = re.compile(r"\b[\w-]+\." + _TLDS, re.I)
+# A domain needs a dot before a top-level domain: a line without one is not scanned word by word.
+_TLD_RE = re.compile(r"\." + _TLDS, re.I)
 _SYMBOL_RE = re.compile(r"[©®™]")
 _BULLET_RE = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])\s*")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
@@ -145,7 +141,7 @@ def shape_key(line: str) -> str:
 
 
 def exact_key(line: str) -> str:
-    return _SPACE_RE.sub(" ", line.strip()).lower()
+    return " ".join(line.split()).lower()
 
 
 BASE_NAMES = [
@@ -227,7 +223,7 @@ def _base_row(line: str, toks: list[str], stop: frozenset, row: np.ndarray) -> N
     if "#" in line:
         row[21] = len(_HASHTAG_RE.findall(line))
     if "." in line:
-        row[22] = len(_DOMAIN_RE.findall(line))
+        row[22] = len(_DOMAIN_RE.findall(line)) if _TLD_RE.search(line) else 0
     if not ascii_:
         row[23] = 1.0 if _SYMBOL_RE.search(line) else 0.0
     row[24] = (n - alnum - line.count(" ")) / n
@@ -331,11 +327,23 @@ def _short_runs(short: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return run_len, run_pos
 
 
-def _repeats(keys: list[str]) -> np.ndarray:
-    count: dict[str, int] = {}
-    for k in keys:
-        count[k] = count.get(k, 0) + 1
-    return np.log1p(np.array([count[k] - 1 for k in keys], dtype=np.float32))
+def _repeats(lines: list[str], words: np.ndarray, key) -> np.ndarray:
+    """log1p of how many other lines of the document share the line's ``key``. Both keys keep the
+    line's number of words, so only lines whose word count another line shares are keyed: in a
+    page of prose most long lines have a count of their own, and keying them is the cost."""
+    by_words: dict[int, list[int]] = {}
+    for i, w in enumerate(words.astype(np.int64).tolist()):
+        by_words.setdefault(w, []).append(i)
+    others = np.zeros(len(lines), dtype=np.float32)
+    for group in by_words.values():
+        if len(group) < 2:
+            continue
+        keys = [key(lines[i]) for i in group]
+        count: dict[str, int] = {}
+        for k in keys:
+            count[k] = count.get(k, 0) + 1
+        others[group] = [count[k] - 1 for k in keys]
+    return np.log1p(others)
 
 
 def _document_columns(lines: list[str], B: np.ndarray, prose: np.ndarray, words: np.ndarray, chars: np.ndarray,
@@ -367,8 +375,9 @@ def _document_columns(lines: list[str], B: np.ndarray, prose: np.ndarray, words:
     run_len, run_pos = _short_runs((~prose) & (words < 8))
     D[:, 10] = np.log1p(run_len)
     D[:, 11] = run_pos
-    D[:, 12] = _repeats([exact_key(ln) for ln in lines])
-    D[:, 13] = _repeats([shape_key(ln) for ln in lines])
+    split_words = np.array([len(ln.split()) for ln in lines])
+    D[:, 12] = _repeats(lines, split_words, exact_key)
+    D[:, 13] = _repeats(lines, split_words, shape_key)
     long_stop = B[:, 5][words >= 8]
     D[:, 14] = float(np.median(long_stop)) if len(long_stop) else 0.0
     D[:, 15] = pf.mean()

@@ -40,16 +40,14 @@ def title_candidates(lines: list[str], X: np.ndarray, p: np.ndarray, window: int
     idx = idx[shaped[idx]] if len(idx) else idx
     if len(idx) == 0:
         return idx, np.zeros((0, len(TITLE_NAMES)), dtype=np.float32)
-    keys = [F.exact_key(ln) for ln in lines]
-    count: dict[str, int] = {}
-    for k in keys:
-        count[k] = count.get(k, 0) + 1
+    # How many other lines repeat each candidate: the line features' own count, undone from log1p.
+    repeats = np.rint(np.expm1(X[idx, F.FEATURE_NAMES.index("log_repeat")].astype(np.float64)))
     pc = p[idx]
     rank = np.argsort(np.argsort(pc, kind="stable"), kind="stable") / max(1, len(idx) - 1)
     extra = np.stack([
         pc, np.log1p(np.maximum(start - idx, 0)), (idx >= start).astype(np.float64), rank,
         shaped[idx].astype(np.float64), ends[idx].astype(np.float64),
-        np.array([count[keys[i]] - 1 for i in idx], dtype=np.float64),
+        repeats,
     ], axis=1)
     return idx, np.hstack([X[idx], extra.astype(np.float32)])
 
