@@ -101,6 +101,7 @@ def evaluate(pages: list[D.Page], trafilatura: bool) -> tuple[dict, dict]:
     configs.update({f"cleaner @{t}": Config(strip_threshold=t) for t in THRESHOLDS})
     sides: dict[str, Tally] = defaultdict(Tally)
     languages: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    sources: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for page in pages:
         ntok = token_counts(page.lines)
         for name, config in configs.items():
@@ -111,15 +112,18 @@ def evaluate(pages: list[D.Page], trafilatura: bool) -> tuple[dict, dict]:
                 sides[name].titles_right += same_title(title, page.title)
             if name in ("cleaner", "rules only"):
                 languages[page.lang][name].add(page.labels, keep, ntok)
+                sources[page.source][name].add(page.labels, keep, ntok)
         words = np.array([len(x.split()) for x in page.lines])
         sides["short lines (< 10 words)"].add(page.labels, (words >= 10) | (ntok >= 20), ntok)
         if trafilatura:
             keep = keep_trafilatura(page)
             sides["trafilatura"].add(page.labels, keep, ntok)
             languages[page.lang]["trafilatura"].add(page.labels, keep, ntok)
+            sources[page.source]["trafilatura"].add(page.labels, keep, ntok)
     by_language = {lang: {k: v.row() for k, v in t.items()} for lang, t in sorted(languages.items())
                    if t["cleaner"].docs >= MIN_LANGUAGE_PAGES}
-    return {k: v.row() for k, v in sides.items()}, by_language
+    by_source = {src: {k: v.row() for k, v in t.items()} for src, t in sorted(sources.items())}
+    return {k: v.row() for k, v in sides.items()}, by_language, by_source
 
 
 def _table(rows: dict) -> list[str]:
@@ -134,6 +138,14 @@ def report(results: dict) -> str:
              results["split"], ""]
     for part in ("heldout_pages", "heldout_composed"):
         lines += [f"## {part} ({results[part]['pages']} documents)", ""] + _table(results[part]["sides"]) + [""]
+        if part == "heldout_pages":
+            lines += ["By source (wcxb: pages of seven types, product and listing pages among them; fundus, "
+                      "fundus80: news articles; readability: articles in several languages):", "",
+                      "| source | side | pages | leak | recall | precision |", "|---|---|---|---|---|---|"]
+            for src, sides in results[part]["by_source"].items():
+                for name, r in sides.items():
+                    lines.append(f"| {src} | {name} | {r['docs']} | {r['leak']} | {r['recall']} | {r['precision']} |")
+            lines.append("")
         if results[part]["by_language"]:
             lines += ["By language (languages with at least 5 held-out documents):", "",
                       "| language | side | pages | leak | recall | precision |", "|---|---|---|---|---|---|"]
@@ -156,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"split": "Held out: sites with int(sha1(domain)[:8], 16) % 5 == 0 (fundus and fundus80 by publisher); "
                               f"{len(held)} pages and {len(composed)} dumps composed from their real lines."}
     for part, pages in (("heldout_pages", held), ("heldout_composed", composed)):
-        sides, by_language = evaluate(pages, trafilatura=not args.no_trafilatura)
-        results[part] = {"pages": len(pages), "sides": sides, "by_language": by_language}
+        sides, by_language, by_source = evaluate(pages, trafilatura=not args.no_trafilatura)
+        results[part] = {"pages": len(pages), "sides": sides, "by_language": by_language, "by_source": by_source}
     with open(args.out + ".json", "w", encoding="utf-8") as fh:
         json.dump(results, fh, indent=1, sort_keys=True)
     text = report(results)

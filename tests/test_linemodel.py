@@ -118,9 +118,9 @@ def test_a_bad_threshold_or_model_file_fails_before_the_run(cli, tmp_path):
 
 # Pinned at what the shipped model reaches on this slice (README, Strip quality): a change
 # that lets more furniture through, or eats more text, fails here.
-# Measured 0.1035 leak, 0.9432 recall (the rules alone: 0.798, 0.949).
-HELDOUT_LEAK_CEILING = 0.11
-HELDOUT_RECALL_FLOOR = 0.94
+# Measured 0.1217 leak, 0.9922 recall (the rules alone: 0.843, 0.9896).
+HELDOUT_LEAK_CEILING = 0.125
+HELDOUT_RECALL_FLOOR = 0.99
 
 
 def test_quality_gate_on_held_out_sites():
@@ -210,3 +210,14 @@ def test_a_run_of_headlines_after_the_article_is_related_without_a_known_header(
         assert headline in related and headline not in body
     # The article itself stays: its paragraphs are before the list, and none of them is an item.
     assert sum(len(t.split()) for t in body) > 200
+
+
+def test_a_list_of_headlines_ends_where_the_article_begins():
+    """A related header followed by menu lines and then the article (no blank lines between, as
+    scrapers dump a page) must not take the article's paragraphs into ``related``."""
+    taken = []
+    for doc, lines, labels in heldout_documents():
+        stripped = strip_document("\n".join(lines))
+        taken += [(doc, b.text) for b in stripped.blocks if b.related and labels[b.index] == 0 and b.words >= 15]
+    # The one content line in a list: a video teaser that the page's ground truth counts as text.
+    assert [doc for doc, _ in taken] == ["fundus/ca/TheProvince_2026_06_06.html.gz"], taken

@@ -95,13 +95,17 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
     return items
 
 
+_PROSE_MIN_WORDS = 15
+# A blurb cut short ("... This is too strang…") is prose too.
+_PROSE_END = re.compile(r"(?:[.!?。！？]|…|\.\.\.)[\"'“”‘’»«)」』]*$")
 # Furniture that may sit between the items of a related list without ending it.
 _WITHIN_LIST = ("related_counter", "share_widget", "ad_slot", "photo_credit", "timestamp")
 
 
 def _listed_after(header: Block, following: list[Block], max_words: int) -> list[Block]:
     """The items of the list a header starts: it runs while the lines are consecutive or headline-like."""
-    listed = []
+    listed: list[Block] = []
+    prose_list = False
     prev_line = header.line
     for b in following:
         if b.allowed:
@@ -112,8 +116,16 @@ def _listed_after(header: Block, following: list[Block], max_words: int) -> list
         if b.verdict is not None:
             break
         headline_like = b.words <= 20 and not re.search(r"[.!?]$", b.text)
+        # A list keeps the shape it starts with: a list of headlines ends at the first paragraph
+        # of prose even on the next line (a dump without blank lines puts the article right
+        # after a "Top Videos" menu), while a list of blurbs is prose from its first item.
+        prose = b.words >= _PROSE_MIN_WORDS and bool(_PROSE_END.search(b.text))
+        if listed and prose and not prose_list:
+            break
         if b.words > max_words or not (b.line == prev_line + 1 or headline_like):
             break
+        if not listed:
+            prose_list = prose
         listed.append(b)
         b.related = True  # a later header's list must not take it again
         prev_line = b.line

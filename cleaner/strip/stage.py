@@ -136,8 +136,13 @@ def _judge_by_model(blocks: list[Block], cfg: Config, remove: bool = True) -> tu
         if remove and drop and b.kept and not b.allowed and b.tail_rule is None:
             removable.append(b)
     # A document the model would empty has no body for its context to stand on (a post, a
-    # headline, a fragment): the rules' verdicts stand alone there.
-    if len(removable) < sum(b.kept for b in blocks):
+    # headline, a fragment, a page whose article is a few short lines): there it removes only
+    # the lines it is sure of, and none if that would still empty the document.
+    kept = sum(b.kept for b in blocks)
+    if len(removable) >= kept:
+        sure = (1 + cfg.strip_threshold) / 2
+        removable = [b for b in removable if b.score is not None and b.score >= sure]
+    if len(removable) < kept:
         for b in removable:
             b.verdict = (shape_reason(b.text), "line_model")
     headline = blocks[judged.title] if judged.title is not None else None
