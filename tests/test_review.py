@@ -258,7 +258,7 @@ def test_ten_thousand_documents(browser, tmp_path, cli):
     copy = next((i, ln, r) for i, d in enumerate(data["docs"]) if i >= 5000 for ln, segs in d["l"]
                 for s in segs if not isinstance(s, str) for r in [d["r"][s[1]]]
                 if data["reasons"][r[0]] == "near_duplicate")
-    doc, line, (_, _, kept_doc, kept_line, _) = copy
+    doc, line, (_, _, kept_doc, kept_line, _, _) = copy  # reason, rule, kept doc and line, kept id, score
     assert kept_doc < 50
     page, problems = _open(browser, path)
     assert page.locator("article.doc").count() == 50
