@@ -134,20 +134,3 @@ def test_in_document_copy_with_rewording():
     r = results["t"]
     assert r.body == tweet
     assert [x.rule for x in r.removals if x.reason == "near_duplicate"] == ["in_document"]
-
-
-def test_bucket_pairs_by_partition_equal_candidate_pairs():
-    """The Ray engine's candidate pairs (flat entries, buckets split into partitions by key)
-    are the local engine's, big buckets and their leaders included."""
-    from cleaner.dedup.lsh import bucket_pairs, candidate_pairs
-
-    rng = np.random.default_rng(1)
-    n, bands = 3000, 8
-    keys = rng.integers(0, 40, (n, bands)).astype(np.uint64) * np.uint64(1000) + np.arange(bands, dtype=np.uint64)
-    ids, rank = np.arange(n) * 3, rng.permutation(n)
-    flat_keys, flat_ids, flat_rank = keys.reshape(-1), np.repeat(ids, bands), np.repeat(rank, bands)
-    parts = [bucket_pairs(flat_keys[flat_keys % 7 == p], flat_ids[flat_keys % 7 == p], flat_rank[flat_keys % 7 == p])
-             for p in range(7)]
-    local = candidate_pairs(keys, ids, rank)
-    assert local.shape[0] > 100_000
-    assert np.array_equal(np.unique(np.concatenate(parts), axis=0), local)

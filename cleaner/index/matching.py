@@ -24,18 +24,21 @@ if TYPE_CHECKING:
 Check = Callable[[np.ndarray, np.ndarray], "tuple[float, str] | None"]
 
 
-def copy_of(shingles: np.ndarray | None, key: int, kept: Kept, check: Check) -> tuple[float, str] | None:
-    """(similarity, rule) when a passage (its shingle set, or None in the exact tier, and its
-    exact key) is a copy of ``kept``; None when it is not. The one place this is decided."""
-    if kept.shingles is None or shingles is None:
-        if kept.shingles is None and shingles is None and kept.key == key:
-            return 1.0, "exact"
+def copy_of(tokens: np.ndarray, kept: Kept, check: Check) -> tuple[float, str] | None:
+    """(similarity, rule) when a passage (its token ids) is a copy of ``kept``; None when it is
+    not. The one place this is decided for an index across runs."""
+    if kept.tokens is None:
         return None
-    return check(shingles, kept.shingles)
+    return check(tokens, kept.tokens)
 
 
 def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatches:
-    """Look every passage of the run up in ``store`` and check each candidate exactly."""
+    """Look every passage of the run up in ``store`` and check its likeliest candidates.
+
+    As in the run's own walk, a passage checks at most ``checks_per_passage`` kept
+    passages, those sharing the most keys with it: the cost is bounded per passage
+    whatever an earlier run's clusters were.
+    """
     candidates = _candidates(index, store)
     wanted = sorted({ref for refs in candidates.values() for ref in refs})
     by_ref: dict[int, Kept] = {}
@@ -48,54 +51,45 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatch
     ordered = sorted(by_ref)
     matches = PriorMatches(kept=[by_ref[r] for r in ordered], own=own)
     passage_of = {ref: PriorPassage(k) for k, ref in enumerate(ordered)}
-    exact = set(index.exact_tier().tolist())
     for pid, refs in sorted(candidates.items()):
-        shingles = None if pid in exact else index.shingles(pid)
+        tokens = index.tokens(pid)
         found = []
-        for ref in sorted(refs):
-            if ref in by_ref and (checked := copy_of(shingles, index.keys[pid], by_ref[ref], index.check)):
+        for ref in refs:
+            kept = by_ref.get(ref)
+            # A title must not swallow a longer copy of itself.
+            if kept is None or (kept.pinned and index.words[pid] > kept.words):
+                continue
+            if checked := copy_of(tokens, kept, index.check):
                 found.append((checked[0], passage_of[ref], checked[1]))
         if found:
             matches.links[pid] = found
     return matches
 
 
-def _candidates(index: DedupIndex, store: Store) -> dict[int, set[int]]:
-    """Per passage of this run, the store refs that share a band key (or the exact key) with it."""
-    mh_pids, bands = index.minhash_tier()
-    exact = index.exact_tier()
-    candidates: dict[int, set[int]] = {}
-    if mh_pids.size:
-        members = store.band_members(np.unique(bands))
-        if members:
-            hit = np.isin(bands, np.fromiter(members, dtype=np.uint64, count=len(members)))
-            for row in np.flatnonzero(hit.any(axis=1)).tolist():
-                refs: set[int] = set()
-                for key in bands[row][hit[row]].tolist():
-                    refs.update(members[key])
-                candidates[int(mh_pids[row])] = refs
-    if exact.size:
-        keys = np.asarray(index.keys, dtype=np.uint64)[exact]
-        members = store.exact_members(np.unique(keys))
-        for pid, key in zip(exact.tolist(), keys.tolist()):
-            if key in members:
-                candidates.setdefault(pid, set()).update(members[key])
+def _candidates(index: DedupIndex, store: Store) -> dict[int, list[int]]:
+    """Per passage of this run, the store refs sharing most keys with it (at most
+    ``checks_per_passage``; ties to the earliest kept)."""
+    pids = [pid for pid in range(len(index)) if index.deduplicated(pid)]
+    if not pids:
+        return {}
+    keys = [index.lookup_keys(pid) for pid in pids]
+    members = store.band_members(np.unique(np.concatenate(keys)))
+    if not members:
+        return {}
+    top = index.config.checks_per_passage
+    candidates: dict[int, list[int]] = {}
+    for pid, mine in zip(pids, keys):
+        shared: dict[int, int] = {}
+        for key in mine.tolist():
+            for ref in members.get(key, ()):
+                shared[ref] = shared.get(ref, 0) + 1
+        if shared:
+            candidates[pid] = sorted(shared, key=lambda ref: (-shared[ref], ref))[:top]
     return candidates
 
 
 def run_passages(index: DedupIndex, doc_ids: list[str], pids: list[int]) -> list[RunPassage]:
-    """This run's passages ``pids`` as a store takes them in."""
-    mh_pids, bands = index.minhash_tier()
-    row_of = {pid: row for row, pid in enumerate(mh_pids.tolist())}
-    exact = set(index.exact_tier().tolist())
-    out = []
-    for pid in pids:
-        row = row_of.get(pid)
-        if row is None and pid not in exact:
-            continue  # too short for either tier (or a sentence of a few words): never deduped
-        out.append(RunPassage(pid, doc_ids[index.doc[pid]], index.line[pid], index.words[pid], bool(index.pinned[pid]),
-                              index.keys[pid], None if row is None else bands[row],
-                              None if row is None else np.array(index.shingles(pid))))
-    return out
-
-
+    """This run's passages ``pids`` as a store takes them in (those that take part in dedup)."""
+    return [RunPassage(pid, doc_ids[index.doc[pid]], index.line[pid], index.words[pid], bool(index.pinned[pid]),
+                       index.keys[pid], index.lookup_keys(pid).copy(), np.array(index.tokens(pid)))
+            for pid in pids if index.deduplicated(pid)]

@@ -7,9 +7,10 @@ dedup index, then spools the stripped document to a temporary file; memory
 holds the index, not the documents. The second pass decides the canonical of
 every passage, then reads the spool back in input order and assembles each
 result. With several workers, the first pass runs on a pool of forked workers
-(``engines/``); in the second, the engine checks the candidate pairs and
-assembles the results (the local engine in processes forked once the first
-pass is done, which see the index by copy-on-write).
+(``engines/``). In the second, dedup walks the passages once in canonical
+order (``cleaner.dedup.index``, one compiled loop, the same on every engine),
+then the engine assembles the results (the local engine in processes forked
+once the first pass is done, which see the decisions by copy-on-write).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ class Cleaner:
         stats = state.stats
         t0 = time.perf_counter()
         engine.end_first_pass()
-        decisions = self._decide(engine, state)
+        decisions = self._decide(state)
         stats.phases["dedup"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # Counted here, not during the first pass, so a rerun of this pass counts once.
@@ -212,17 +213,15 @@ class Cleaner:
             yield Encoded(result.id, result.duplicate_of, output) if encode is not None else output
         stats.phases["second_pass"] = time.perf_counter() - t0
 
-    def _decide(self, engine: Engine, state: Pass1State) -> Decisions:
+    def _decide(self, state: Pass1State) -> Decisions:
         """Site furniture, then each passage's canonical: in this run, an earlier run, or itself."""
         index = state.index
         state.stats.index_bytes, state.stats.index_passages = index.index_bytes(), len(index)
         furniture = self._furniture(state)
         prior = None if self.index is None else match_prior(index, self.index, state.fingerprint)
         with _cycle_collection_paused():
-            order = index.order()
-            links = engine.checked_links(index, order, state.stats)
-            duplicate_of: dict[int, tuple[Canonical, str]] = dict(index.assign(order, links, prior))
-            del links, order  # freed before the assembly, which needs neither
+            duplicate_of: dict[int, tuple[Canonical, str]] = index.decide(prior)
+        state.stats.clusters = index.clusters
         if self.index is not None and prior is not None:
             duplicate_of = self._claim(self.index, state, duplicate_of, furniture, prior)
         return Decisions(duplicate_of, furniture, prior)

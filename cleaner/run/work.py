@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..config import Config
-from ..dedup.passages import PassageInput, PreparedDoc, Preparer
+from ..dedup.passages import PassageInput, PreparedDoc, Preparer, cut_short
 from ..document import Document, Reject, Result, Skipped
 from ..io import html as html_mod
 from ..io.decoding import repair_mojibake
@@ -23,11 +23,14 @@ from ..io.records import record_to_document
 from ..strip.furniture import line_keys
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import tokens
+from ..strip.text import name_flags, tokens
 from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
 
+# Passages shorter than this get name flags (Config.short_max_words is at most this in practice;
+# flags on a longer passage are never read by the check).
+_SHORT_NAMES = 64
 # A full stop ends a sentence; a headline may ask or exclaim.
 _SENTENCE_END = re.compile(r"\.[\"'”’»)\]]*$")
 
@@ -93,7 +96,8 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
     if stripped.title is not None:
         title_tokens = tokens(stripped.title.kept_text())
         if title_tokens:
-            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True))
+            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True,
+                                         names=name_flags(stripped.title.kept_text(), len(title_tokens))))
             blocks.append(stripped.title)
     for b in stripped.blocks:
         # A tail-only line is left out of dedup: whether it stays
@@ -109,7 +113,10 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         lines.append(joined)
         candidates.append(not sentence and not b.allowed)
         if toks:
-            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined))
+            # Names and numbers guard only the short passages' edit check: flagged there alone.
+            names = name_flags(kept_text, len(toks)) if len(toks) < _SHORT_NAMES else []
+            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names,
+                                         cut=cut_short(kept_text)))
             blocks.append(b)
     return passages, blocks, lines, candidates
 

@@ -57,6 +57,15 @@ def tokens(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
+def name_flags(text: str, count: int) -> list[bool]:
+    """Per token of ``tokens(text)`` (``count`` of them), whether it names or counts something:
+    a number, or a capitalised word after the first. Empty when the words do not line up."""
+    raw = words(URL_RE.sub(" ", nfkc(text)) if ("://" in text or "www." in text.lower()) else nfkc(text))
+    if len(raw) != count:
+        return []
+    return [any(c.isdigit() for c in w) or (i > 0 and w[:1].isupper()) for i, w in enumerate(raw)]
+
+
 def normalized(text: str) -> str:
     """A key under which two renderings of the same short line compare equal."""
     return " ".join(tokens(text))

@@ -1,0 +1,277 @@
+"""The dedup walk and the check of a candidate, as compiled kernels (numba).
+
+Passages are walked in canonical order (``DedupIndex.order``). Each one is
+checked only against the canonicals kept so far: a passage found to be a copy
+never enters a bucket, so a story with 500 copies costs 500 checks against its
+canonical, not 500 x 500. Each bucket is scanned newest first and at most
+``scan`` entries deep, and at most ``top`` candidates (those sharing the most
+keys with the passage) are checked: the work per passage is bounded whatever
+the size of a cluster or of a pile of passages that share one sentence.
+
+Passages travel as token ids: the low 31 bits of each token's FNV-1a 64 hash
+(``kernels.token_hashes``), the top bit set on a token that names or counts
+something (a capitalised word inside the passage, a number; see
+``passages.token_ids``). The check derives what it needs from them: word
+n-gram sets for Jaccard and containment, and a banded edit distance for
+edited copies. A short passage ("Apple declined to comment on the report.")
+must not merge with its template twin ("Google declined ..."): in one, a
+flagged token cannot be substituted and costs two to insert or delete.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import kernel
+from .kernels import _FNV_OFFSET, _FNV_PRIME, _LOW32, _fmix64
+
+ID_MASK = np.uint32(0x7FFFFFFF)
+NAME_FLAG = np.uint32(0x80000000)
+
+# Rule codes the walk returns, and their names in the audit.
+RULES = ("", "minhash", "truncated_copy", "exact", "in_document", "edited_copy", "prior")
+MINHASH, TRUNCATED, EXACT, IN_DOCUMENT, EDITED = 1, 2, 3, 4, 5
+
+
+@kernel(nogil=True)
+def gram_set(tok: np.ndarray, start: int, end: int, size: int) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the word ``size``-grams of ``tok[start:end]`` (flags ignored)."""
+    n = end - start
+    if n <= 0:
+        return np.empty(0, dtype=np.uint32)
+    width = min(size, n)
+    out = np.empty(n - width + 1, dtype=np.uint32)
+    for s in range(n - width + 1):
+        acc = _FNV_OFFSET
+        for j in range(width):
+            acc = (acc ^ np.uint64(tok[start + s + j] & ID_MASK)) * _FNV_PRIME
+        out[s] = np.uint32(_fmix64(acc) & _LOW32)
+    return np.unique(out)
+
+
+@kernel(nogil=True)
+def shared(a: np.ndarray, b: np.ndarray) -> int:
+    """How many values two sorted unique arrays share."""
+    i = j = k = 0
+    while i < a.size and j < b.size:
+        if a[i] == b[j]:
+            k += 1
+            i += 1
+            j += 1
+        elif a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return k
+
+
+@kernel(nogil=True)
+def edit_limit(longer: int, short_max: int, share: float) -> int:
+    """Word edits a copy may carry: 1 under 10 words, 2 under 20, 3 under ``short_max``, then ``share`` of the words."""
+    if longer < 5:
+        return 0
+    if longer < short_max:
+        return min(longer // 10 + 1, 3)
+    return max(3, int(longer * share))
+
+
+@kernel(nogil=True)
+def _indel(token: np.uint32, guard: bool) -> int:
+    return 2 if guard and (token & NAME_FLAG) else 1
+
+
+@kernel(nogil=True)
+def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: int, guard: bool) -> int:
+    """Word edit distance of two token runs, or ``limit + 1`` once it must exceed ``limit``
+    (a band of width ``limit`` around the diagonal). With ``guard``, a flagged token is never
+    substituted and costs two to insert or delete: a copy does not change who or how many."""
+    n, m = a1 - a0, b1 - b0
+    big = limit + 1
+    if abs(n - m) > limit:
+        return big
+    prev = np.full(m + 2, big, dtype=np.int64)
+    cur = np.full(m + 2, big, dtype=np.int64)
+    prev[0] = 0
+    for j in range(1, min(m, limit) + 1):
+        prev[j] = min(prev[j - 1] + _indel(tok[b0 + j - 1], guard), big)
+    for i in range(1, n + 1):
+        ai = tok[a0 + i - 1]
+        cost_a = _indel(ai, guard)
+        lo, hi = max(1, i - limit), min(m, i + limit)
+        cur[lo - 1] = min(prev[lo - 1] + cost_a, big) if lo == 1 else big
+        best = cur[lo - 1]
+        for j in range(lo, hi + 1):
+            bj = tok[b0 + j - 1]
+            if (ai & ID_MASK) == (bj & ID_MASK):
+                d = prev[j - 1]
+            elif guard and ((ai | bj) & NAME_FLAG):
+                d = big
+            else:
+                d = prev[j - 1] + 1
+            d = min(d, prev[j] + cost_a, cur[j - 1] + _indel(bj, guard))
+            cur[j] = min(d, big)
+            best = min(best, cur[j])
+        cur[hi + 1] = big
+        if best > limit:
+            return big
+        prev, cur = cur, prev
+    return prev[m]
+
+
+@kernel(nogil=True)
+def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, params: np.ndarray) -> tuple:
+    """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not.
+
+    ``params``: shingle size, Jaccard threshold, truncation containment, the fewest
+    words for the n-gram rules, the short passages' bound, the long ones' edit share.
+    """
+    size, threshold, contain = int(params[0]), params[1], params[2]
+    ngram_min, short_max, share = int(params[3]), int(params[4]), params[5]
+    na, nb = a1 - a0, b1 - b0
+    if min(na, nb) >= ngram_min:
+        ga, gb = gram_set(tok, a0, a1, size), gram_set(tok, b0, b1, size)
+        k = shared(ga, gb)
+        sim = k / (ga.size + gb.size - k)
+        if sim >= threshold:
+            return MINHASH, sim
+        # A copy cut short ("…", a cached excerpt): most of the shorter one is inside the longer.
+        if k >= contain * min(ga.size, gb.size):
+            return TRUNCATED, sim
+    longer = max(na, nb)
+    limit = edit_limit(longer, short_max, share)  # 0 below five words: equal text only
+    d = edit_distance(tok, a0, a1, b0, b1, limit, longer < short_max)
+    if d == 0:
+        return EXACT, 1.0
+    if d <= limit:
+        return EDITED, 1.0 - d / longer
+    return 0, 0.0
+
+
+@kernel(nogil=True)
+def _slot(table: np.ndarray, used: np.ndarray, key: np.uint64) -> int:
+    """The open-addressing slot of ``key``: where it is, or the empty slot where it would go."""
+    mask = table.size - 1
+    s = np.int64(key & np.uint64(mask))
+    while used[s] and table[s] != key:
+        s = (s + 1) & mask
+    return s
+
+
+@kernel(nogil=True)
+def _gather(p, key_off, keys, table, used, head, ent_pid, ent_next, scan, stamp, count, cand):
+    """The canonicals sharing a key with passage ``p`` (each bucket newest first, ``scan`` deep),
+    into ``cand``, with the number of keys each shares in ``count``; returns how many."""
+    nc = 0
+    for k in range(key_off[p], key_off[p + 1]):
+        s = _slot(table, used, keys[k])
+        if not used[s]:
+            continue
+        e, depth = head[s], 0
+        while e >= 0 and depth < scan:
+            q = ent_pid[e]
+            if stamp[q] != p:
+                stamp[q] = p
+                count[q] = 0
+                cand[nc] = q
+                nc += 1
+            count[q] += 1
+            e = ent_next[e]
+            depth += 1
+    return nc
+
+
+@kernel(nogil=True)
+def _insert(p, key_off, keys, table, used, head, ent_pid, ent_next, n_ent):
+    for k in range(key_off[p], key_off[p + 1]):
+        s = _slot(table, used, keys[k])
+        used[s] = True
+        table[s] = keys[k]
+        ent_pid[n_ent] = p
+        ent_next[n_ent] = head[s]
+        head[s] = n_ent
+        n_ent += 1
+    return n_ent
+
+
+@kernel(nogil=True)
+def _eligible(p, q, words, doc, pinned, ngram_min) -> bool:
+    # A title must not swallow a longer copy of itself (its extra words would be nowhere);
+    # a short line said twice in one page is a list entry or a label, not a copied passage.
+    if pinned[q] and words[p] > words[q]:
+        return False
+    return not (doc[p] == doc[q] and max(words[p], words[q]) < ngram_min)
+
+
+@kernel(nogil=True)
+def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, params):
+    """The best of the ``top`` candidates sharing most keys: (canonical, rule, similarity)."""
+    best_q, best_rule, best_sim = -1, 0, -1.0
+    for _ in range(top):
+        pick = -1
+        for c in range(nc):
+            q = cand[c]
+            if q >= 0 and (pick < 0 or count[q] > count[cand[pick]]
+                           or (count[q] == count[cand[pick]] and rank[q] < rank[cand[pick]])):
+                pick = c
+        if pick < 0:
+            break
+        q = cand[pick]
+        cand[pick] = -1
+        if not _eligible(p, q, words, doc, pinned, int(params[3])):
+            continue
+        rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1], params)
+        if rule and (sim > best_sim or (sim == best_sim and rank[q] < rank[best_q])):
+            best_q, best_rule, best_sim = q, rule, sim
+    return best_q, best_rule, best_sim
+
+
+@kernel(nogil=True)
+def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, prior, link_off, link_to, link_sim,
+               params, scan, top):
+    """Each passage's canonical (-1: it is one) and rule, walking ``order``.
+
+    ``prior[p] >= 0``: p copies a passage an earlier run kept (it is no bucket member);
+    ``link_*``: checked pairs inside one document (CSR by passage), taken when their
+    other end is a canonical already.
+    """
+    n = words.size
+    canon = np.full(n, -1, dtype=np.int64)
+    rule = np.zeros(n, dtype=np.int8)
+    rank = np.full(n, n, dtype=np.int64)
+    for r in range(order.size):
+        rank[order[r]] = r
+    size = 1
+    while size < 2 * max(keys.size, 1):
+        size *= 2
+    table = np.zeros(size, dtype=np.uint64)
+    used = np.zeros(size, dtype=np.bool_)
+    head = np.full(size, -1, dtype=np.int64)
+    ent_pid = np.empty(keys.size, dtype=np.int64)
+    ent_next = np.empty(keys.size, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    widest = 1
+    for p in range(n):
+        widest = max(widest, key_off[p + 1] - key_off[p])
+    cand = np.empty(widest * scan, dtype=np.int64)
+    is_canon = np.zeros(n, dtype=np.bool_)
+    n_ent = 0
+    for r in range(order.size):
+        p = order[r]
+        if prior[p] >= 0:
+            rule[p] = 6
+            continue
+        q, found, sim = -1, 0, -1.0
+        if not pinned[p]:
+            nc = _gather(p, key_off, keys, table, used, head, ent_pid, ent_next, scan, stamp, count, cand)
+            q, found, sim = _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, params)
+            for e in range(link_off[p], link_off[p + 1]):
+                other = link_to[e]
+                if is_canon[other] and rank[other] < r and (link_sim[e] > sim or q < 0):
+                    q, found, sim = other, IN_DOCUMENT, link_sim[e]
+        if q >= 0:
+            canon[p], rule[p] = q, found
+        else:
+            is_canon[p] = True
+            n_ent = _insert(p, key_off, keys, table, used, head, ent_pid, ent_next, n_ent)
+    return canon, rule
