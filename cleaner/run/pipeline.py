@@ -282,6 +282,7 @@ class _JobMaker:
         # Passages are added document by document, so each document's are one run of ids.
         self.first_pid = np.searchsorted(np.asarray(self.index.doc, dtype=np.int64),
                                          np.arange(len(state.doc_ids) + 1)).tolist()
+        self.referenced = _referenced(decisions, self.index)
 
     def __call__(self, d: int, ship_document: bool = False) -> AssemblyJob:
         """Document ``d``'s job; with ``ship_document`` (a worker that cannot read the spool) it carries the document."""
@@ -291,9 +292,9 @@ class _JobMaker:
         fates = {block: fate for block, pid in pids.items() if (fate := self._fate(pid)) is not None}
         own = list(pids.values())
         target = None
-        decided = self.decisions.duplicate_of
-        if own and all(p in decided or p in self.decisions.furniture for p in own):
-            target = _duplicate_target(own, self.decisions, self.index, self.state.doc_ids)
+        if own and any(p in self.decisions.duplicate_of for p in own):
+            target = _duplicate_target(own, self.decisions, self.index, self.state.doc_ids,
+                                       self.index.config.whole_document_share, self.referenced)
         start, end = self.state.spool_offsets[d], self.ends[d]
         if ship_document:
             return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start))
@@ -336,24 +337,45 @@ def _redirect(duplicate_of: dict, lost: dict[int, tuple[PriorPassage, float, str
     return out
 
 
-def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str]) -> str | None:
-    """The document holding most of this one's canonical text; None if it all lives here."""
+def _referenced(decisions: Decisions, index: DedupIndex) -> set[int]:
+    """The kept passages that a passage of another document is a copy of."""
+    return {canon for pid, (canon, _) in decisions.duplicate_of.items()
+            if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
+
+
+def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str],
+                      share: float, referenced: set[int]) -> str | None:
+    """The document this one is a whole copy of: the one holding at least ``share`` of its words
+    (the rest, a byline or a line of its own, goes to the audit); None if there is none.
+
+    A document that keeps a passage others were found copies of is never emptied: that
+    passage would then be nowhere in the output.
+    """
     # A document of this run is (0, its index, ""); one an earlier run kept is (1, 0, its id): ties go to this run's.
     words_by_doc: dict[tuple, int] = {}
+    total = 0
     for pid in own_pids:
+        if pid in decisions.furniture:
+            continue
         if pid not in decisions.duplicate_of:
+            if pid in referenced:
+                return None
+            total += index.words[pid]
             continue
         canon = decisions.duplicate_of[pid][0]
         if isinstance(canon, PriorPassage):
             canon_doc: tuple = (1, 0, decisions.prior.entry(canon).doc_id)  # type: ignore[union-attr]
+        elif index.doc[canon] == index.doc[pid]:
+            continue  # a copy inside the document: its text is here already
         else:
             canon_doc = (0, index.doc[canon], "")
-        if canon_doc[:2] == (0, index.doc[pid]):
-            return None  # an in-document copy: the canonical is in this very document
+        total += index.words[pid]
         words_by_doc[canon_doc] = words_by_doc.get(canon_doc, 0) + index.words[pid]
     if not words_by_doc:
         return None
-    best = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    best, words = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))
+    if words < share * total:
+        return None
     return doc_ids[best[1]] if best[0] == 0 else best[2]
 
 
