@@ -172,7 +172,7 @@ def test_config_file_flags_override_and_unknown_keys_fail(tmp_path, cli):
     assert result.exit_code == 2 and "unknown setting 'treshold'" in result.stderr
     invalid = tmp_path / "invalid.toml"
     invalid.write_text("bands = 100\n", encoding="utf-8")
-    assert "bands * rows = 400 exceeds num_perm = 128" in cli("run", GOLDEN / "input", "--config", invalid).stderr
+    assert "bands * rows = 300 exceeds num_perm = 128" in cli("run", GOLDEN / "input", "--config", invalid).stderr
 
 
 def test_pipe_closed_by_head_exits_cleanly(tmp_path):

@@ -23,7 +23,7 @@ from ..io.records import record_to_document
 from ..strip.furniture import line_keys
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import name_flags, tokens
+from ..strip.text import dedup_tokens, name_flags
 from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
@@ -94,7 +94,7 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
     and the document's kept lines with which of them may be site furniture."""
     passages, blocks, lines, candidates = [], [], [], []
     if stripped.title is not None:
-        title_tokens = tokens(stripped.title.kept_text())
+        title_tokens = dedup_tokens(stripped.title.kept_text())
         if title_tokens:
             passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True,
                                          names=name_flags(stripped.title.kept_text(), len(title_tokens))))
@@ -105,7 +105,7 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         if not b.kept or b is stripped.title or b.tail_rule is not None:
             continue
         kept_text = b.kept_text()
-        toks = tokens(kept_text)
+        toks = dedup_tokens(kept_text)
         sentence = _SENTENCE_END.search(kept_text) is not None
         # Site furniture is a label, a header, a byline: a sentence that
         # recurs ("The company declined to comment.") is news prose.

@@ -57,6 +57,24 @@ def tokens(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
+# Scripts written without spaces between words: Chinese, Japanese (kana and kanji), Thai,
+# Lao, Khmer, Myanmar. A "word" of \w+ there is a whole clause or sentence.
+NO_SPACE_RE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def dedup_tokens(text: str) -> list[str]:
+    """``tokens(text)`` for dedup: in scripts without spaces each character is a token, so that
+    shingles, lengths and edits count characters there (a three-sentence Japanese paragraph
+    is not three words); scripts with spaces keep their words."""
+    toks = tokens(text)
+    if not NO_SPACE_RE.search(text):
+        return toks
+    out: list[str] = []
+    for t in toks:
+        out.extend(t if NO_SPACE_RE.search(t) else (t,))
+    return out
+
+
 def name_flags(text: str, count: int) -> list[bool]:
     """Per token of ``tokens(text)`` (``count`` of them), whether it names or counts something:
     a number, or a capitalised word after the first. Empty when the words do not line up."""
