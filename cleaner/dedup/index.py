@@ -56,7 +56,9 @@ class DedupIndex:
         self.cut.extend(int(c) for c in prepared.cut)
         self.keys.extend(prepared.keys)
         if n:
-            assert prepared.tok_ids is not None and prepared.lookup is not None  # made with the passages
+            # Made with the passages.
+            assert prepared.tok_ids is not None and prepared.tok_sizes is not None
+            assert prepared.lookup is not None and prepared.lookup_sizes is not None
             self.store.append(prepared.tok_ids, prepared.tok_sizes)
             self._lookup.frombytes(np.ascontiguousarray(prepared.lookup, dtype=np.uint64).tobytes())
             self._lookup_off.extend((self._lookup_off[-1] + np.cumsum(prepared.lookup_sizes)).tolist())

@@ -40,11 +40,9 @@ class TokenStore:
     def all(self) -> np.ndarray:
         """Every row, one after another (``offsets`` cuts them)."""
         self.flush()
-        size = int(self.offsets[-1]) * 4
-        out = np.empty(size // 4, dtype=np.uint32)
-        view, done = memoryview(out).cast("B"), 0
-        while done < size:  # one pread may return less than asked (2 GB at most on Linux)
-            done += os.preadv(self._fh.fileno(), [view[done:]], done)
+        self._fh.seek(0)
+        out = np.fromfile(self._fh, dtype=np.uint32, count=int(self.offsets[-1]))
+        self._fh.seek(0, os.SEEK_END)  # appends go on at the end
         return out
 
     def get(self, row: int) -> np.ndarray:

@@ -148,7 +148,7 @@ def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, params: np.ndarra
 
 
 @kernel(nogil=True)
-def _slot(table: np.ndarray, head: np.ndarray, key: np.uint64) -> int:
+def _slot(table: np.ndarray, head: np.ndarray, key: np.uint64):
     """The open-addressing slot of ``key``: where it is, or the empty slot (head -1) where it would go."""
     mask = table.size - 1
     s = np.int64(key & np.uint64(mask))

@@ -55,11 +55,11 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatch
         tokens = index.tokens(pid)
         found = []
         for ref in refs:
-            kept = by_ref.get(ref)
+            match = by_ref.get(ref)
             # A title must not swallow a longer copy of itself.
-            if kept is None or (kept.pinned and index.words[pid] > kept.words):
+            if match is None or (match.pinned and index.words[pid] > match.words):
                 continue
-            if checked := copy_of(tokens, kept, index.check):
+            if checked := copy_of(tokens, match, index.check):
                 found.append((checked[0], passage_of[ref], checked[1]))
         if found:
             matches.links[pid] = found

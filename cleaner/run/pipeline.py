@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
@@ -49,6 +49,8 @@ class Decisions:
     duplicate_of: dict[int, tuple[Canonical, str]]  # copy -> (its canonical, the rule that matched)
     furniture: set[int]  # passages whose line is site furniture
     prior: PriorMatches | None  # earlier runs' passages matched, with an index across runs
+    # Document index -> the id of the document it is a whole copy of (its body goes to the audit).
+    whole: dict[int, str] = field(default_factory=dict)
 
 
 class Cleaner:
@@ -222,9 +224,13 @@ class Cleaner:
         with _cycle_collection_paused():
             duplicate_of: dict[int, tuple[Canonical, str]] = index.decide(prior)
         state.stats.clusters = index.clusters
+        decisions = Decisions(duplicate_of, furniture, prior)
+        # Whole copies are decided before any claim: what such a document keeps of its own
+        # goes to the audit, never to an index where other runs would find it.
+        decisions.whole = _whole_documents(decisions, state)
         if self.index is not None and prior is not None:
-            duplicate_of = self._claim(self.index, state, duplicate_of, furniture, prior)
-        return Decisions(duplicate_of, furniture, prior)
+            decisions.duplicate_of = self._claim(self.index, state, decisions)
+        return decisions
 
     @staticmethod
     def _furniture(state: Pass1State) -> set[int]:
@@ -238,12 +244,14 @@ class Cleaner:
                     index.exclude(pid)
         return furniture
 
-    def _claim(self, store: Store, state: Pass1State, duplicate_of: dict, furniture: set[int],
-               prior: PriorMatches) -> dict:
+    def _claim(self, store: Store, state: Pass1State, decisions: Decisions) -> dict:
         """Offer the run's canonicals to the index; one that a concurrent run kept first
         becomes a copy of that run's passage, and so do the passages that were copies of it."""
         index = state.index
-        canonicals = [pid for pid in range(len(index)) if pid not in duplicate_of and pid not in furniture]
+        duplicate_of, furniture, prior = decisions.duplicate_of, decisions.furniture, decisions.prior
+        assert prior is not None  # claims are made with an index across runs
+        canonicals = [pid for pid in range(len(index)) if pid not in duplicate_of and pid not in furniture
+                      and index.doc[pid] not in decisions.whole]
         self._to_commit = run_passages(index, state.doc_ids, canonicals)
         self._fingerprint = state.fingerprint
         lost = {}
@@ -282,7 +290,7 @@ class _JobMaker:
         # Passages are added document by document, so each document's are one run of ids.
         self.first_pid = np.searchsorted(np.asarray(self.index.doc, dtype=np.int64),
                                          np.arange(len(state.doc_ids) + 1)).tolist()
-        self.referenced = _referenced(decisions, self.index)
+
 
     def __call__(self, d: int, ship_document: bool = False) -> AssemblyJob:
         """Document ``d``'s job; with ``ship_document`` (a worker that cannot read the spool) it carries the document."""
@@ -290,11 +298,7 @@ class _JobMaker:
         pids = {blocks[pid]: pid for pid in range(self.first_pid[d], self.first_pid[d + 1])
                 if blocks[pid] != TITLE_BLOCK}  # the title is no line of the body
         fates = {block: fate for block, pid in pids.items() if (fate := self._fate(pid)) is not None}
-        own = list(pids.values())
-        target = None
-        if own and any(p in self.decisions.duplicate_of for p in own):
-            target = _duplicate_target(own, self.decisions, self.index, self.state.doc_ids,
-                                       self.index.config.whole_document_share, self.referenced)
+        target = self.decisions.whole.get(d)
         start, end = self.state.spool_offsets[d], self.ends[d]
         if ship_document:
             return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start))
@@ -337,10 +341,21 @@ def _redirect(duplicate_of: dict, lost: dict[int, tuple[PriorPassage, float, str
     return out
 
 
-def _referenced(decisions: Decisions, index: DedupIndex) -> set[int]:
-    """The kept passages that a passage of another document is a copy of."""
-    return {canon for pid, (canon, _) in decisions.duplicate_of.items()
-            if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
+def _whole_documents(decisions: Decisions, state: Pass1State) -> dict[int, str]:
+    """Each document that is a whole copy of another (``_duplicate_target``), by document index."""
+    index = state.index
+    referenced = {canon for pid, (canon, _) in decisions.duplicate_of.items()
+                  if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
+    docs = np.asarray(index.doc, dtype=np.int64)
+    bounds = np.searchsorted(docs, np.arange(len(state.doc_ids) + 1)).tolist()
+    blocks, share = state.passage_blocks, index.config.whole_document_share
+    whole = {}
+    for d in sorted({index.doc[pid] for pid in decisions.duplicate_of}):
+        own = [pid for pid in range(bounds[d], bounds[d + 1]) if blocks[pid] != TITLE_BLOCK]
+        target = _duplicate_target(own, decisions, index, state.doc_ids, share, referenced)
+        if target is not None:
+            whole[d] = target
+    return whole
 
 
 def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str],
