@@ -86,21 +86,37 @@ class DedupIndex:
         return self.store.get(pid)
 
     def order(self) -> np.ndarray:
-        """The order in which passages claim canonical slots: titles first, then with ``keep="longest"``
-        the longest (a copy cut short after its complete twin), then the first seen."""
+        """The order in which passages claim canonical slots: titles first, then document by
+        document, the kept document of a group of copies first, and in a document its longest
+        passage first (a copy cut short after its complete twin), then the first seen.
+
+        Which document is kept (``keep``): "longest", the one with most words (ties: the one
+        with fewer passages cut short, then the first seen), or "first", the first seen. Its
+        passages are canonical before any copy elsewhere, so a syndicated document's copies
+        all point to one document, and each of those is then a whole copy of it.
+        """
         n = len(self.doc)
         pids = np.arange(n, dtype=np.int64)
+        docs = np.asarray(self.doc, dtype=np.int64)
+        words = np.asarray(self.words, dtype=np.int64)
+        cut = np.asarray(self.cut, dtype=np.int64)
         pinned = np.asarray(self.pinned, dtype=np.int64)
+        counted = self.deduplicated_mask() & (pinned == 0)
+        doc_words = np.bincount(docs, weights=words * counted, minlength=int(docs.max(initial=-1)) + 1)
+        doc_cut = np.bincount(docs, weights=cut, minlength=doc_words.size)
         if self.config.keep == "first":
-            order = np.lexsort((pids, 1 - pinned))
-        else:
-            order = np.lexsort((pids, np.asarray(self.cut, dtype=np.int64), -np.asarray(self.words, dtype=np.int64),
-                                1 - pinned))
-        offsets = np.frombuffer(self._lookup_off, dtype=np.int64)
-        keep = offsets[order + 1] > offsets[order]
-        if self._excluded:
-            keep &= ~np.isin(order, np.fromiter(self._excluded, dtype=np.int64, count=len(self._excluded)))
+            doc_words[:], doc_cut[:] = 0, 0
+        order = np.lexsort((pids, cut, -words, docs, doc_cut[docs], -doc_words[docs], 1 - pinned)) if n else pids
+        keep = self.deduplicated_mask()[order]
         return order[keep]
+
+    def deduplicated_mask(self) -> np.ndarray:
+        """Per passage, whether it takes part in dedup (``deduplicated``)."""
+        offsets = np.frombuffer(self._lookup_off, dtype=np.int64)
+        mask = offsets[1:] > offsets[:-1]
+        if self._excluded:
+            mask[np.fromiter(self._excluded, dtype=np.int64, count=len(self._excluded))] = False
+        return mask
 
     def params(self) -> np.ndarray:
         """The check's settings, as ``walk.check`` takes them."""
@@ -108,10 +124,10 @@ class DedupIndex:
         return np.array([cfg.shingle_size, cfg.threshold, cfg.truncation_containment, cfg.minhash_min_words,
                          cfg.short_max_words, cfg.edit_share], dtype=np.float64)
 
-    def check(self, a: np.ndarray, b: np.ndarray) -> tuple[float, str] | None:
-        """(similarity, rule) when token ids ``a`` are a copy of ``b``, else None."""
+    def check(self, a: np.ndarray, b: np.ndarray, a_cut: bool = False) -> tuple[float, str] | None:
+        """(similarity, rule) when token ids ``a`` (``a_cut``: cut short) are a copy of ``b``, else None."""
         tok = np.concatenate((a, b)).astype(np.uint32)
-        rule, sim = check(tok, 0, a.size, a.size, tok.size, self.params())
+        rule, sim = check(tok, 0, a.size, a.size, tok.size, a_cut, self.params())
         return (float(sim), RULES[rule]) if rule else None
 
     def _links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,7 +160,8 @@ class DedupIndex:
             self.order(), np.frombuffer(self._lookup_off, dtype=np.int64), np.frombuffer(self._lookup, dtype=np.uint64),
             np.frombuffer(self.store.offsets, dtype=np.uint64).astype(np.int64), tokens,
             np.asarray(self.words, dtype=np.int64), np.asarray(self.doc, dtype=np.int64),
-            np.asarray(self.pinned, dtype=np.bool_), prior_of, link_off, link_to, link_sim,
+            np.asarray(self.pinned, dtype=np.bool_), np.asarray(self.cut, dtype=np.bool_), prior_of,
+            link_off, link_to, link_sim,
             self.params(), cfg.bucket_scan, cfg.checks_per_passage)
         out: dict[int, tuple[int | PriorPassage, str]] = {}
         for pid in np.flatnonzero(canon >= 0).tolist():

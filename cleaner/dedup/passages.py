@@ -11,9 +11,9 @@ only appends arrays. A passage's keys (all salted by kind, so kinds never meet):
 - LSH band keys of a MinHash over its word pairs, from ``long_min_words`` words:
   10% of the words changed still leaves two thirds of the pairs. The two kinds
   overlap in length, so copies a few words longer or shorter still meet;
-- its first and its last ``edge_words`` words, from ``edge_min_words``: a copy cut
-  short (or a paragraph split in two) shares its start or its end with the
-  whole, whatever its Jaccard.
+- its first and its last ``edge_words`` words, from ``edge_min_words``, and its
+  first four words: a copy cut short (or a paragraph split in two) shares its
+  start or its end with the whole, whatever its Jaccard.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ from .lsh import band_keys
 from .minhash import permutations
 
 # Salts of the kinds of key (any distinct 64-bit constants).
-_EXACT, _SHORT, _LONG, _HEAD, _TAIL = (np.uint64(0x9E3779B97F4A7C15 * k % (1 << 64)) for k in range(1, 6))
+_EXACT, _SHORT, _LONG, _HEAD, _TAIL, _START = (np.uint64(0x9E3779B97F4A7C15 * k % (1 << 64)) for k in range(1, 7))
+# A passage's first this many words are a key of their own: a copy cut very short ("How
+# small businesses can launch…") has no other key in common with the whole.
+_START_WORDS = 4
 _ID_MASK = np.uint64(0x7FFFFFFF)
 _FLAG = np.uint32(0x80000000)
 # A passage cut short by its source ends with one of these: its complete twin is kept before it.
@@ -121,8 +124,10 @@ class Preparer:
                 mine.append(short[i])
             if n >= cfg.long_min_words:
                 mine.append(long[i])
+            start = int(offsets[i])
+            if n > _START_WORDS or (p.cut and n == _START_WORDS):
+                mine.append(np.array([_run_hash(tok[start : start + _START_WORDS]) ^ _START], dtype=np.uint64))
             if n >= cfg.edge_min_words:
-                start = int(offsets[i])
                 mine.append(np.array([_run_hash(tok[start : start + cfg.edge_words]) ^ _HEAD,
                                       _run_hash(tok[start + n - cfg.edge_words : start + n]) ^ _TAIL], dtype=np.uint64))
             keys = np.concatenate(mine)

@@ -2,11 +2,15 @@
 
 Passages are walked in canonical order (``DedupIndex.order``). Each one is
 checked only against the canonicals kept so far: a passage found to be a copy
-never enters a bucket, so a story with 500 copies costs 500 checks against its
-canonical, not 500 x 500. Each bucket is scanned newest first and at most
-``scan`` entries deep, and at most ``top`` candidates (those sharing the most
-keys with the passage) are checked: the work per passage is bounded whatever
-the size of a cluster or of a pile of passages that share one sentence.
+is never checked against again. Its keys still go in the buckets, but naming
+its canonical, so that a copy of the copy (a paragraph split from an edited
+copy) reaches that canonical and is checked against it; a bucket takes one such
+entry per canonical in a row, not one per copy. So a story with 500 copies
+costs 500 checks against its canonical, not 500 x 500. Each bucket is scanned
+newest first and at most ``scan`` entries deep, and at most ``top`` candidates
+(those sharing the most keys with the passage) are checked: the work per
+passage is bounded whatever the size of a cluster or of a pile of passages
+that share one sentence.
 
 Passages travel as token ids: the low 31 bits of each token's FNV-1a 64 hash
 (``kernels.token_hashes``), the top bit set on a token that names or counts
@@ -29,8 +33,8 @@ ID_MASK = np.uint32(0x7FFFFFFF)
 NAME_FLAG = np.uint32(0x80000000)
 
 # Rule codes the walk returns, and their names in the audit.
-RULES = ("", "minhash", "truncated_copy", "exact", "in_document", "edited_copy", "prior")
-MINHASH, TRUNCATED, EXACT, IN_DOCUMENT, EDITED = 1, 2, 3, 4, 5
+RULES = ("", "minhash", "truncated_copy", "exact", "in_document", "edited_copy", "prior", "recut_copy")
+MINHASH, TRUNCATED, EXACT, IN_DOCUMENT, EDITED, RECUT = 1, 2, 3, 4, 5, 7
 
 
 @kernel(nogil=True)
@@ -119,11 +123,13 @@ def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: in
 
 
 @kernel(nogil=True)
-def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, params: np.ndarray) -> tuple:
+def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray) -> tuple:
     """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not.
 
-    ``params``: shingle size, Jaccard threshold, truncation containment, the fewest
-    words for the n-gram rules, the short passages' bound, the long ones' edit share.
+    ``a_cut``: ``a`` ends the way a copy cut short does ("…"): then a start of ``b``
+    within a few edits is enough, however short. ``params``: shingle size, Jaccard
+    threshold, truncation containment, the fewest words for the n-gram rules, the
+    short passages' bound, the long ones' edit share.
     """
     size, threshold, contain = int(params[0]), params[1], params[2]
     ngram_min, short_max, share = int(params[3]), int(params[4]), params[5]
@@ -132,11 +138,17 @@ def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, params: np.ndarra
         ga, gb = gram_set(tok, a0, a1, size), gram_set(tok, b0, b1, size)
         k = shared(ga, gb)
         sim = k / (ga.size + gb.size - k)
-        if sim >= threshold:
+        # ``a`` is the later one: a copy of ``b`` when ``b`` holds most of it. When ``a`` is the
+        # longer, its words beyond ``b`` would be lost: Jaccard alone is not enough then.
+        if sim >= threshold and ga.size <= gb.size:
             return MINHASH, sim
-        # A copy cut short ("…", a cached excerpt): most of the shorter one is inside the longer.
-        if k >= contain * min(ga.size, gb.size):
+        # A copy cut short ("…", a cached excerpt, half of a split paragraph).
+        if k >= contain * ga.size:
             return TRUNCATED, sim
+    if a_cut and na < nb:
+        limit = edit_limit(na, short_max, share)
+        if edit_distance(tok, a0, a1, b0, b0 + na, limit, na < short_max) <= limit:
+            return TRUNCATED, na / nb
     longer = max(na, nb)
     limit = edit_limit(longer, short_max, share)  # 0 below five words: equal text only
     d = edit_distance(tok, a0, a1, b0, b1, limit, longer < short_max)
@@ -181,11 +193,15 @@ def _gather(p, key_off, keys, table, head, ent_pid, ent_next, scan, stamp, count
 
 
 @kernel(nogil=True)
-def _insert(p, key_off, keys, table, head, ent_pid, ent_next, n_ent):
+def _insert(p, canonical, key_off, keys, table, head, ent_pid, ent_next, n_ent):
+    """Put ``p``'s keys in their buckets, each entry naming ``canonical`` (p itself, or the
+    canonical p is a copy of: a later copy of p then finds and is checked against that one)."""
     for k in range(key_off[p], key_off[p + 1]):
         s = _slot(table, head, keys[k])
+        if head[s] >= 0 and ent_pid[head[s]] == canonical:
+            continue  # a pile of copies of one passage takes one entry a bucket, not one a copy
         table[s] = keys[k]
-        ent_pid[n_ent] = p
+        ent_pid[n_ent] = canonical
         ent_next[n_ent] = head[s]
         head[s] = n_ent
         n_ent += 1
@@ -202,9 +218,11 @@ def _eligible(p, q, words, doc, pinned, ngram_min) -> bool:
 
 
 @kernel(nogil=True)
-def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, params):
+def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, params):
     """The best of the ``top`` candidates sharing most keys: (canonical, rule, similarity)."""
     best_q, best_rule, best_sim = -1, 0, -1.0
+    checked = np.empty(top, dtype=np.int64)
+    n_checked = 0
     for _ in range(top):
         pick = -1
         for c in range(nc):
@@ -218,14 +236,43 @@ def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, param
         cand[pick] = -1
         if not _eligible(p, q, words, doc, pinned, int(params[3])):
             continue
-        rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1], params)
+        rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1], cut[p], params)
         if rule and (sim > best_sim or (sim == best_sim and rank[q] < rank[best_q])):
             best_q, best_rule, best_sim = q, rule, sim
+        checked[n_checked] = q
+        n_checked += 1
+    if best_q < 0 and n_checked > 1 and words[p] >= params[3]:
+        best_q, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
+        best_rule = RECUT if best_q >= 0 else 0
     return best_q, best_rule, best_sim
 
 
 @kernel(nogil=True)
-def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, prior, link_off, link_to, link_sim,
+def _covered(p, cands, tok, tok_off, params):
+    """A re-cut copy: ``p``'s n-grams are mostly in the candidates together (a paragraph that
+    joins two kept ones, or holds sentences of several). Returns the candidate holding most
+    of it, and the share covered; (-1, 0) when they do not cover it."""
+    size, contain = int(params[0]), params[2]
+    gp = gram_set(tok, tok_off[p], tok_off[p + 1], size)
+    covered = np.zeros(gp.size, dtype=np.bool_)
+    best_q, best_hits = -1, 0
+    for q in cands:
+        gq = gram_set(tok, tok_off[q], tok_off[q + 1], size)
+        hits, j = 0, 0
+        for i in range(gp.size):
+            while j < gq.size and gq[j] < gp[i]:
+                j += 1
+            if j < gq.size and gq[j] == gp[i]:
+                covered[i] = True
+                hits += 1
+        if hits > best_hits:
+            best_q, best_hits = q, hits
+    share = covered.sum() / max(gp.size, 1)
+    return (best_q, share) if share >= contain else (-1, 0.0)
+
+
+@kernel(nogil=True)
+def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, prior, link_off, link_to, link_sim,
                params, scan, top):
     """Each passage's canonical (-1: it is one) and rule, walking ``order``.
 
@@ -264,7 +311,7 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, prior, li
         q, found, sim = -1, 0, -1.0
         if not pinned[p]:
             nc = _gather(p, key_off, keys, table, head, ent_pid, ent_next, scan, stamp, count, cand)
-            q, found, sim = _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, params)
+            q, found, sim = _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, params)
             for e in range(link_off[p], link_off[p + 1]):
                 other = link_to[e]
                 if is_canon[other] and rank[other] < r and (link_sim[e] > sim or q < 0):
@@ -273,5 +320,5 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, prior, li
             canon[p], rule[p] = q, found
         else:
             is_canon[p] = True
-            n_ent = _insert(p, key_off, keys, table, head, ent_pid, ent_next, n_ent)
+        n_ent = _insert(p, p if q < 0 else q, key_off, keys, table, head, ent_pid, ent_next, n_ent)
     return canon, rule

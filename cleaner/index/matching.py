@@ -21,15 +21,15 @@ from .store import Kept, RunPassage, Store
 if TYPE_CHECKING:
     from ..dedup.index import DedupIndex
 
-Check = Callable[[np.ndarray, np.ndarray], "tuple[float, str] | None"]
+Check = Callable[[np.ndarray, np.ndarray, bool], "tuple[float, str] | None"]
 
 
-def copy_of(tokens: np.ndarray, kept: Kept, check: Check) -> tuple[float, str] | None:
-    """(similarity, rule) when a passage (its token ids) is a copy of ``kept``; None when it is
-    not. The one place this is decided for an index across runs."""
+def copy_of(tokens: np.ndarray, kept: Kept, check: Check, cut: bool = False) -> tuple[float, str] | None:
+    """(similarity, rule) when a passage (its token ids; ``cut``: cut short) is a copy of ``kept``;
+    None when it is not. The one place this is decided for an index across runs."""
     if kept.tokens is None:
         return None
-    return check(tokens, kept.tokens)
+    return check(tokens, kept.tokens, cut)
 
 
 def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatches:
@@ -59,7 +59,7 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatch
             # A title must not swallow a longer copy of itself.
             if match is None or (match.pinned and index.words[pid] > match.words):
                 continue
-            if checked := copy_of(tokens, match, index.check):
+            if checked := copy_of(tokens, match, index.check, bool(index.cut[pid])):
                 found.append((checked[0], passage_of[ref], checked[1]))
         if found:
             matches.links[pid] = found

@@ -210,7 +210,7 @@ class RedisIndex:
                 if kept.doc_id == p.doc_id and kept.line == p.line:
                     return None, 0.0, ""
                 continue
-            checked = copy_of(p.tokens, kept, index.check)
+            checked = copy_of(p.tokens, kept, index.check, bool(index.cut[p.pid]))
             if checked is not None:
                 return kept, checked[0], checked[1]
         return None
