@@ -33,6 +33,7 @@ class DedupIndex:
         self.words = array("l")
         self.pinned = array("b")
         self.cut = array("b")
+        self.context = array("b")  # a copy only inside a related document (``passages.Preparer.in_context``)
         self.keys = array("Q")  # the normalised text's hash
         # Lookup keys of all passages, one after another; where each passage's begin.
         self._lookup = array("Q")
@@ -54,6 +55,7 @@ class DedupIndex:
         self.words.extend(prepared.words)
         self.pinned.extend(int(p) for p in prepared.pinned)
         self.cut.extend(int(c) for c in prepared.cut)
+        self.context.extend(int(c) for c in prepared.context)
         self.keys.extend(prepared.keys)
         if n:
             # Made with the passages.
@@ -71,12 +73,14 @@ class DedupIndex:
 
     def index_bytes(self) -> int:
         """Memory the index holds for its passages (arrays, lookup keys, store offsets), without the token file."""
-        return sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.cut, self.keys,
+        return sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.cut, self.context,
+                                                 self.keys,
                                                  self._lookup, self._lookup_off, self.store.offsets))
 
     def deduplicated(self, pid: int) -> bool:
-        """Whether a passage takes part in dedup (it has lookup keys and was not excluded)."""
-        return self._lookup_off[pid + 1] > self._lookup_off[pid] and pid not in self._excluded
+        """Whether a passage is a copy wherever its twin is (an index across runs holds these)."""
+        return (self._lookup_off[pid + 1] > self._lookup_off[pid] and not self.context[pid]
+                and pid not in self._excluded)
 
     def lookup_keys(self, pid: int) -> np.ndarray:
         return np.frombuffer(self._lookup, dtype=np.uint64)[self._lookup_off[pid] : self._lookup_off[pid + 1]]
@@ -101,17 +105,17 @@ class DedupIndex:
         words = np.asarray(self.words, dtype=np.int64)
         cut = np.asarray(self.cut, dtype=np.int64)
         pinned = np.asarray(self.pinned, dtype=np.int64)
-        counted = self.deduplicated_mask() & (pinned == 0)
+        counted = self.walked_mask() & (pinned == 0)
         doc_words = np.bincount(docs, weights=words * counted, minlength=int(docs.max(initial=-1)) + 1)
         doc_cut = np.bincount(docs, weights=cut, minlength=doc_words.size)
         if self.config.keep == "first":
             doc_words[:], doc_cut[:] = 0, 0
         order = np.lexsort((pids, cut, -words, docs, doc_cut[docs], -doc_words[docs], 1 - pinned)) if n else pids
-        keep = self.deduplicated_mask()[order]
+        keep = self.walked_mask()[order]
         return order[keep]
 
-    def deduplicated_mask(self) -> np.ndarray:
-        """Per passage, whether it takes part in dedup (``deduplicated``)."""
+    def walked_mask(self) -> np.ndarray:
+        """Per passage, whether the walk takes it (it has keys and was not excluded)."""
         offsets = np.frombuffer(self._lookup_off, dtype=np.int64)
         mask = offsets[1:] > offsets[:-1]
         if self._excluded:
@@ -160,7 +164,8 @@ class DedupIndex:
             self.order(), np.frombuffer(self._lookup_off, dtype=np.int64), np.frombuffer(self._lookup, dtype=np.uint64),
             np.frombuffer(self.store.offsets, dtype=np.uint64).astype(np.int64), tokens,
             np.asarray(self.words, dtype=np.int64), np.asarray(self.doc, dtype=np.int64),
-            np.asarray(self.pinned, dtype=np.bool_), np.asarray(self.cut, dtype=np.bool_), prior_of,
+            np.asarray(self.pinned, dtype=np.bool_), np.asarray(self.cut, dtype=np.bool_),
+            np.asarray(self.context, dtype=np.bool_), prior_of,
             link_off, link_to, link_sim,
             self.params(), cfg.bucket_scan, cfg.checks_per_passage)
         out: dict[int, tuple[int | PriorPassage, str]] = {}

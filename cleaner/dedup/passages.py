@@ -71,6 +71,7 @@ class PreparedDoc:
     pinned: list[bool]
     keys: list[int]  # the normalised text's hash (also the furniture pass's key)
     cut: list[bool] = field(default_factory=list)
+    context: list[bool] = field(default_factory=list)  # a copy only inside a related document
     # Every passage's token ids, one after another, and how many each has.
     tok_ids: np.ndarray | None = None
     tok_sizes: np.ndarray | None = None
@@ -89,15 +90,20 @@ class Preparer:
         self.perms = (a[: config.bands * config.rows], b[: config.bands * config.rows])
 
     def deduplicated(self, p: PassageInput) -> bool:
-        """Whether a passage takes part in dedup: a few words ("Summary") or a short
-        sentence ("No one was injured.") in two documents is no copied passage."""
+        """Whether a passage is a copy wherever its twin is: a few words ("Summary") or a short
+        sentence ("No one was injured.") in two documents is no copied passage by itself."""
         n = len(p.tokens)
         return n >= self.config.exact_min_words and (p.pinned or not p.sentence or n >= self.config.minhash_min_words)
+
+    def in_context(self, p: PassageInput) -> bool:
+        """Whether a passage that is no copy by itself is one inside a document already found a
+        copy of another (``walk``): there "No one was injured." is the same story's sentence."""
+        return not self.deduplicated(p) and len(p.tokens) >= 2
 
     def prepare(self, passages: list[PassageInput]) -> PreparedDoc:
         doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
                           pinned=[p.pinned for p in passages], keys=[key_hash(p.text) for p in passages],
-                          cut=[p.cut for p in passages])
+                          cut=[p.cut for p in passages], context=[self.in_context(p) for p in passages])
         if not passages:
             return doc
         tok, offsets = kernels.token_hashes(kernels.encode_texts([p.text for p in passages]), len(passages))
@@ -116,7 +122,7 @@ class Preparer:
         out, counts = [], []
         for i, p in enumerate(passages):
             n = int(sizes[i])
-            if not self.deduplicated(p):
+            if not self.deduplicated(p) and not self.in_context(p):
                 counts.append(0)
                 continue
             mine = [np.array([text_keys[i]], dtype=np.uint64) ^ _EXACT]

@@ -209,16 +209,48 @@ def _insert(p, canonical, key_off, keys, table, head, ent_pid, ent_next, n_ent):
 
 
 @kernel(nogil=True)
-def _eligible(p, q, words, doc, pinned, ngram_min) -> bool:
+def _eligible(p, q, words, doc, pinned, context, related, ngram_min) -> bool:
     # A title must not swallow a longer copy of itself (its extra words would be nowhere);
-    # a short line said twice in one page is a list entry or a label, not a copied passage.
+    # a short line said twice in one page is a list entry or a label, not a copied passage;
+    # a short sentence is a copy only of the same story's (a related document's).
     if pinned[q] and words[p] > words[q]:
+        return False
+    if context[p] and not _is_related(doc[q], related):
         return False
     return not (doc[p] == doc[q] and max(words[p], words[q]) < ngram_min)
 
 
 @kernel(nogil=True)
-def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, params):
+def _is_related(d, related) -> bool:
+    for k in range(1, related[0] + 1):
+        if related[k] == d:
+            return True
+    return False
+
+
+@kernel(nogil=True)
+def _relate(d, related) -> None:
+    """Note that the document being walked copies document ``d`` (``related[0]`` of them so far)."""
+    if not _is_related(d, related) and related[0] < related.size - 1:
+        related[0] += 1
+        related[related[0]] = d
+
+
+@kernel(nogil=True)
+def _inside(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether the token run ``a`` is a contiguous run of ``b`` (a sentence of a paragraph)."""
+    na = a1 - a0
+    for s in range(b0, b1 - na + 1):
+        k = 0
+        while k < na and (tok[a0 + k] & ID_MASK) == (tok[s + k] & ID_MASK):
+            k += 1
+        if k == na:
+            return True
+    return False
+
+
+@kernel(nogil=True)
+def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, context, related, params):
     """The best of the ``top`` candidates sharing most keys: (canonical, rule, similarity)."""
     best_q, best_rule, best_sim = -1, 0, -1.0
     checked = np.empty(top, dtype=np.int64)
@@ -234,9 +266,13 @@ def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, 
             break
         q = cand[pick]
         cand[pick] = -1
-        if not _eligible(p, q, words, doc, pinned, int(params[3])):
+        if not _eligible(p, q, words, doc, pinned, context, related, int(params[3])):
             continue
         rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1], cut[p], params)
+        # A short passage inside a related document's paragraph: a sentence of the same story.
+        if (not rule and words[p] < params[3] and doc[q] != doc[p] and _is_related(doc[q], related)
+                and _inside(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1])):
+            rule, sim = TRUNCATED, words[p] / words[q]
         if rule and (sim > best_sim or (sim == best_sim and rank[q] < rank[best_q])):
             best_q, best_rule, best_sim = q, rule, sim
         checked[n_checked] = q
@@ -272,13 +308,15 @@ def _covered(p, cands, tok, tok_off, params):
 
 
 @kernel(nogil=True)
-def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, prior, link_off, link_to, link_sim,
-               params, scan, top):
+def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, context, prior, link_off, link_to,
+               link_sim, params, scan, top):
     """Each passage's canonical (-1: it is one) and rule, walking ``order``.
 
     ``prior[p] >= 0``: p copies a passage an earlier run kept (it is no bucket member);
     ``link_*``: checked pairs inside one document (CSR by passage), taken when their
-    other end is a canonical already.
+    other end is a canonical already. A document's passages come one after another
+    (``DedupIndex.order``), so the documents it was found to copy so far are known
+    when its short sentences (``context``) come.
     """
     n = words.size
     canon = np.full(n, -1, dtype=np.int64)
@@ -302,22 +340,29 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, prio
         widest = max(widest, key_off[p + 1] - key_off[p])
     cand = np.empty(widest * scan, dtype=np.int64)
     is_canon = np.zeros(n, dtype=np.bool_)
+    related = np.zeros(9, dtype=np.int64)  # how many, then the documents the current one copies
+    current = -1
     n_ent = 0
     for r in range(order.size):
         p = order[r]
+        if doc[p] != current:
+            current, related[0] = doc[p], 0
         if prior[p] >= 0:
             rule[p] = 6
             continue
         q, found, sim = -1, 0, -1.0
         if not pinned[p]:
             nc = _gather(p, key_off, keys, table, head, ent_pid, ent_next, scan, stamp, count, cand)
-            q, found, sim = _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, params)
+            q, found, sim = _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, context,
+                                  related, params)
             for e in range(link_off[p], link_off[p + 1]):
                 other = link_to[e]
                 if is_canon[other] and rank[other] < r and (link_sim[e] > sim or q < 0):
                     q, found, sim = other, IN_DOCUMENT, link_sim[e]
         if q >= 0:
             canon[p], rule[p] = q, found
+            if doc[q] != doc[p] and words[p] >= params[3]:  # a shared headline relates no stories
+                _relate(doc[q], related)
         else:
             is_canon[p] = True
         n_ent = _insert(p, p if q < 0 else q, key_off, keys, table, head, ent_pid, ent_next, n_ent)

@@ -106,7 +106,8 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
             continue
         kept_text = b.kept_text()
         toks = dedup_tokens(kept_text)
-        sentence = _SENTENCE_END.search(kept_text) is not None
+        cut = cut_short(kept_text)
+        sentence = not cut and _SENTENCE_END.search(kept_text) is not None
         # Site furniture is a label, a header, a byline: a sentence that
         # recurs ("The company declined to comment.") is news prose.
         joined = " ".join(toks)
@@ -115,8 +116,7 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         if toks:
             # Names and numbers guard only the short passages' edit check: flagged there alone.
             names = name_flags(kept_text, len(toks)) if len(toks) < _SHORT_NAMES else []
-            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names,
-                                         cut=cut_short(kept_text)))
+            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut))
             blocks.append(b)
     return passages, blocks, lines, candidates
 
