@@ -140,7 +140,9 @@ def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, para
         sim = k / (ga.size + gb.size - k)
         # ``a`` is the later one: a copy of ``b`` when ``b`` holds most of it. When ``a`` is the
         # longer, its words beyond ``b`` would be lost: Jaccard alone is not enough then.
-        if sim >= threshold and ga.size <= gb.size:
+        # Under ``short_max`` words one word changed costs half the n-grams, whether it is an
+        # edit or another fact ("... a Web App?" / "... a Desktop App?"): the edit check decides.
+        if sim >= threshold and ga.size <= gb.size and max(na, nb) >= short_max:
             return MINHASH, sim
         # A copy cut short ("…", a cached excerpt, half of a split paragraph).
         if k >= contain * ga.size:
@@ -269,15 +271,18 @@ def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, 
         if not _eligible(p, q, words, doc, pinned, context, related, int(params[3])):
             continue
         rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1], cut[p], params)
+        if doc[q] == doc[p] and rule == TRUNCATED:
+            rule = 0  # in one page, a heading that repeats the start of a paragraph is no copy
         # A short passage inside a related document's paragraph: a sentence of the same story.
         if (not rule and words[p] < params[3] and doc[q] != doc[p] and _is_related(doc[q], related)
                 and _inside(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1])):
             rule, sim = TRUNCATED, words[p] / words[q]
         if rule and (sim > best_sim or (sim == best_sim and rank[q] < rank[best_q])):
             best_q, best_rule, best_sim = q, rule, sim
-        checked[n_checked] = q
-        n_checked += 1
-    if best_q < 0 and n_checked > 1 and words[p] >= params[3]:
+        if doc[q] != doc[p]:
+            checked[n_checked] = q
+            n_checked += 1
+    if best_q < 0 and n_checked > 1 and words[p] >= params[3]:  # (only other documents are checked)
         best_q, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
         best_rule = RECUT if best_q >= 0 else 0
     return best_q, best_rule, best_sim
