@@ -342,30 +342,38 @@ def _redirect(duplicate_of: dict, lost: dict[int, tuple[PriorPassage, float, str
 
 
 def _whole_documents(decisions: Decisions, state: Pass1State) -> dict[int, str]:
-    """Each document that is a whole copy of another (``_duplicate_target``), by document index."""
+    """Each document that is a whole copy of another (``_duplicate_target``), by document index.
+
+    A document's own kept passages go to the audit with it. So one that keeps a
+    passage a surviving document's copy points to is not emptied (that passage
+    would be nowhere), and that is repeated until no such document is left: copies
+    pointing into documents that are emptied too do not hold them back.
+    """
     index = state.index
-    referenced = {canon for pid, (canon, _) in decisions.duplicate_of.items()
-                  if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
     docs = np.asarray(index.doc, dtype=np.int64)
     bounds = np.searchsorted(docs, np.arange(len(state.doc_ids) + 1)).tolist()
     blocks, share = state.passage_blocks, index.config.whole_document_share
     whole = {}
     for d in sorted({index.doc[pid] for pid in decisions.duplicate_of}):
         own = [pid for pid in range(bounds[d], bounds[d + 1]) if blocks[pid] != TITLE_BLOCK]
-        target = _duplicate_target(own, decisions, index, state.doc_ids, share, referenced)
+        target = _duplicate_target(own, decisions, index, state.doc_ids, share)
         if target is not None:
             whole[d] = target
-    return whole
+    # Which documents' copies point into which: (copying document, document of the kept passage).
+    pointers = {(index.doc[pid], index.doc[canon]) for pid, (canon, _) in decisions.duplicate_of.items()
+                if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
+    while True:
+        held = {kept_in for copying, kept_in in pointers if kept_in in whole and copying not in whole}
+        if not held:
+            return whole
+        for d in held:
+            del whole[d]
 
 
 def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str],
-                      share: float, referenced: set[int]) -> str | None:
+                      share: float) -> str | None:
     """The document this one is a whole copy of: the one holding at least ``share`` of its words
-    (the rest, a byline or a line of its own, goes to the audit); None if there is none.
-
-    A document that keeps a passage others were found copies of is never emptied: that
-    passage would then be nowhere in the output.
-    """
+    (the rest, a byline or a line of its own, goes to the audit); None if there is none."""
     # A document of this run is (0, its index, ""); one an earlier run kept is (1, 0, its id): ties go to this run's.
     words_by_doc: dict[tuple, int] = {}
     total = 0
@@ -373,8 +381,6 @@ def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupInd
         if pid in decisions.furniture:
             continue
         if pid not in decisions.duplicate_of:
-            if pid in referenced:
-                return None
             total += index.words[pid]
             continue
         canon = decisions.duplicate_of[pid][0]
