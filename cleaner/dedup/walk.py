@@ -1,12 +1,11 @@
 """The dedup walk and the check of a candidate, as compiled kernels (numba).
 
-Passages are walked in canonical order (``DedupIndex.order``). Each one is
-checked only against the canonicals kept so far: a passage found to be a copy
-is never checked against again. Its keys still go in the buckets, but naming
-its canonical, so that a copy of the copy (a paragraph split from an edited
-copy) reaches that canonical and is checked against it; a bucket takes one such
-entry per canonical in a row, not one per copy. So a story with 500 copies
-costs 500 checks against its canonical, not 500 x 500. Each bucket is scanned
+Passages are walked in canonical order (``DedupIndex.order``). Each one joins
+the cluster of a canonical kept so far, or becomes one. A copy's keys go in the
+buckets too, so that a copy of the copy (two copies edited apart, a paragraph
+split from an edited copy) reaches its cluster; but a bucket takes one entry
+per cluster in a row, not one per copy, and a passage is checked against at
+most ``top`` members. So a story with 500 copies costs 500 checks, not 500 x 500. Each bucket is scanned
 newest first and at most ``scan`` entries deep, and at most ``top`` candidates
 (those sharing the most keys with the passage) are checked: the work per
 passage is bounded whatever the size of a cluster or of a pile of passages
@@ -195,15 +194,15 @@ def _gather(p, key_off, keys, table, head, ent_pid, ent_next, scan, stamp, count
 
 
 @kernel(nogil=True)
-def _insert(p, canonical, key_off, keys, table, head, ent_pid, ent_next, n_ent):
-    """Put ``p``'s keys in their buckets, each entry naming ``canonical`` (p itself, or the
-    canonical p is a copy of: a later copy of p then finds and is checked against that one)."""
+def _insert(p, canon, key_off, keys, table, head, ent_pid, ent_next, n_ent):
+    """Put ``p``'s keys in their buckets: ``p`` is a canonical, or a copy of ``canon[p]``
+    (a later copy of ``p`` then finds it, and joins its canonical)."""
     for k in range(key_off[p], key_off[p + 1]):
         s = _slot(table, head, keys[k])
-        if head[s] >= 0 and ent_pid[head[s]] == canonical:
+        if head[s] >= 0 and _root(ent_pid[head[s]], canon) == _root(p, canon):
             continue  # a pile of copies of one passage takes one entry a bucket, not one a copy
         table[s] = keys[k]
-        ent_pid[n_ent] = canonical
+        ent_pid[n_ent] = p
         ent_next[n_ent] = head[s]
         head[s] = n_ent
         n_ent += 1
@@ -224,7 +223,7 @@ def _eligible(p, q, words, doc, pinned, context, related, ngram_min) -> bool:
 
 @kernel(nogil=True)
 def _is_related(d, related) -> bool:
-    for k in range(1, related[0] + 1):
+    for k in range(1, related[0] + 1):  # noqa: SIM110 - a loop numba compiles, not a generator
         if related[k] == d:
             return True
     return False
@@ -252,39 +251,65 @@ def _inside(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
 
 
 @kernel(nogil=True)
-def _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, context, related, params):
-    """The best of the ``top`` candidates sharing most keys: (canonical, rule, similarity)."""
+def _pick(cand, nc, count, rank, canon):
+    """The index in ``cand`` of the member sharing most keys (ties: its canonical came first); -1 when none is left."""
+    pick = -1
+    for c in range(nc):
+        q = cand[c]
+        if q < 0:
+            continue
+        if pick < 0 or count[q] > count[cand[pick]] or (
+                count[q] == count[cand[pick]] and rank[_root(q, canon)] < rank[_root(cand[pick], canon)]):
+            pick = c
+    return pick
+
+
+@kernel(nogil=True, inline="always")
+def _root(m, canon):
+    return m if canon[m] < 0 else canon[m]
+
+
+@kernel(nogil=True)
+def _against(p, m, r, tok, tok_off, words, doc, cut, related, params):
+    """(rule, similarity) of passage ``p`` against member ``m`` of canonical ``r``'s cluster."""
+    rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1], cut[p], params)
+    if doc[r] == doc[p] and rule == TRUNCATED:
+        return 0, 0.0  # in one page, a heading that repeats the start of a paragraph is no copy
+    # A short passage inside a related document's paragraph: a sentence of the same story.
+    if (not rule and words[p] < params[3] and doc[r] != doc[p] and _is_related(doc[r], related)
+            and _inside(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1])):
+        return TRUNCATED, words[p] / words[m]
+    return rule, sim
+
+
+@kernel(nogil=True)
+def _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned, cut, context, related, params):
+    """The best of the ``top`` bucket members sharing most keys with ``p``: (canonical, rule, similarity).
+
+    A member is a canonical or a copy of one (its keys name it, ``_insert``): ``p`` is
+    checked against the member it shares keys with, and joins that member's canonical.
+    """
     best_q, best_rule, best_sim = -1, 0, -1.0
     checked = np.empty(top, dtype=np.int64)
     n_checked = 0
     for _ in range(top):
-        pick = -1
-        for c in range(nc):
-            q = cand[c]
-            if q >= 0 and (pick < 0 or count[q] > count[cand[pick]]
-                           or (count[q] == count[cand[pick]] and rank[q] < rank[cand[pick]])):
-                pick = c
+        pick = _pick(cand, nc, count, rank, canon)
         if pick < 0:
             break
-        q = cand[pick]
+        m = cand[pick]
         cand[pick] = -1
-        if not _eligible(p, q, words, doc, pinned, context, related, int(params[3])):
+        r = _root(m, canon)
+        if not _eligible(p, r, words, doc, pinned, context, related, int(params[3])):
             continue
-        rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1], cut[p], params)
-        if doc[q] == doc[p] and rule == TRUNCATED:
-            rule = 0  # in one page, a heading that repeats the start of a paragraph is no copy
-        # A short passage inside a related document's paragraph: a sentence of the same story.
-        if (not rule and words[p] < params[3] and doc[q] != doc[p] and _is_related(doc[q], related)
-                and _inside(tok, tok_off[p], tok_off[p + 1], tok_off[q], tok_off[q + 1])):
-            rule, sim = TRUNCATED, words[p] / words[q]
-        if rule and (sim > best_sim or (sim == best_sim and rank[q] < rank[best_q])):
-            best_q, best_rule, best_sim = q, rule, sim
-        if doc[q] != doc[p]:
-            checked[n_checked] = q
+        rule, sim = _against(p, m, r, tok, tok_off, words, doc, cut, related, params)
+        if rule and (sim > best_sim or (sim == best_sim and rank[r] < rank[best_q])):
+            best_q, best_rule, best_sim = r, rule, sim
+        if doc[r] != doc[p]:
+            checked[n_checked] = m
             n_checked += 1
     if best_q < 0 and n_checked > 1 and words[p] >= params[3]:  # (only other documents are checked)
-        best_q, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
-        best_rule = RECUT if best_q >= 0 else 0
+        m, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
+        best_q, best_rule = (_root(m, canon), RECUT) if m >= 0 else (-1, 0)
     return best_q, best_rule, best_sim
 
 
@@ -358,8 +383,8 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, cont
         q, found, sim = -1, 0, -1.0
         if not pinned[p]:
             nc = _gather(p, key_off, keys, table, head, ent_pid, ent_next, scan, stamp, count, cand)
-            q, found, sim = _best(p, cand, nc, count, rank, top, tok, tok_off, words, doc, pinned, cut, context,
-                                  related, params)
+            q, found, sim = _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned, cut,
+                                  context, related, params)
             for e in range(link_off[p], link_off[p + 1]):
                 other = link_to[e]
                 if is_canon[other] and rank[other] < r and (link_sim[e] > sim or q < 0):
@@ -370,5 +395,5 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, cont
                 _relate(doc[q], related)
         else:
             is_canon[p] = True
-        n_ent = _insert(p, p if q < 0 else q, key_off, keys, table, head, ent_pid, ent_next, n_ent)
+        n_ent = _insert(p, canon, key_off, keys, table, head, ent_pid, ent_next, n_ent)
     return canon, rule
