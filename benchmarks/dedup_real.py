@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.real_text import KINDS, Article, Editor, bucket, load_articles, sentences, vocabulary, words
-from cleaner.strip.text import dedup_tokens
 from cleaner import Cleaner, Config
+from cleaner.strip.text import dedup_tokens
 
 RESULTS = Path(__file__).parent / "results"
 FULL_COPIES = ("whole", "edited", "split", "joined", "truncated")
