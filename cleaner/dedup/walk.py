@@ -37,8 +37,8 @@ MINHASH, TRUNCATED, EXACT, IN_DOCUMENT, EDITED, RECUT = 1, 2, 3, 4, 5, 7
 
 
 @kernel(nogil=True)
-def gram_set(tok: np.ndarray, start: int, end: int, size: int) -> np.ndarray:
-    """Sorted unique 32-bit hashes of the word ``size``-grams of ``tok[start:end]`` (flags ignored)."""
+def gram_seq(tok: np.ndarray, start: int, end: int, size: int) -> np.ndarray:
+    """32-bit hashes of the word ``size``-grams of ``tok[start:end]`` in order (flags ignored)."""
     n = end - start
     if n <= 0:
         return np.empty(0, dtype=np.uint32)
@@ -49,7 +49,13 @@ def gram_set(tok: np.ndarray, start: int, end: int, size: int) -> np.ndarray:
         for j in range(width):
             acc = (acc ^ np.uint64(tok[start + s + j] & ID_MASK)) * _FNV_PRIME
         out[s] = np.uint32(_fmix64(acc) & _LOW32)
-    return np.unique(out)
+    return out
+
+
+@kernel(nogil=True)
+def gram_set(tok: np.ndarray, start: int, end: int, size: int) -> np.ndarray:
+    """Sorted unique ``gram_seq``."""
+    return np.unique(gram_seq(tok, start, end, size))
 
 
 @kernel(nogil=True)
@@ -238,16 +244,32 @@ def _relate(d, related) -> None:
 
 
 @kernel(nogil=True)
-def _inside(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
-    """Whether the token run ``a`` is a contiguous run of ``b`` (a sentence of a paragraph)."""
-    na = a1 - a0
-    for s in range(b0, b1 - na + 1):
-        k = 0
-        while k < na and (tok[a0 + k] & ID_MASK) == (tok[s + k] & ID_MASK):
-            k += 1
-        if k == na:
-            return True
-    return False
+def _inside_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: int, guard: bool) -> int:
+    """Word edits between the run ``a`` and the closest run inside ``b`` (a sentence of a
+    paragraph, edited), or ``limit + 1`` once it must exceed ``limit``."""
+    n, m = a1 - a0, b1 - b0
+    big = limit + 1
+    prev = np.zeros(m + 1, dtype=np.int64)  # ``a`` may start anywhere in ``b``
+    cur = np.zeros(m + 1, dtype=np.int64)
+    for i in range(1, n + 1):
+        ai = tok[a0 + i - 1]
+        cost_a = _indel(ai, guard)
+        cur[0] = min(prev[0] + cost_a, big)
+        best = cur[0]
+        for j in range(1, m + 1):
+            bj = tok[b0 + j - 1]
+            if (ai & ID_MASK) == (bj & ID_MASK):
+                d = prev[j - 1]
+            elif guard and ((ai | bj) & NAME_FLAG):
+                d = big
+            else:
+                d = prev[j - 1] + 1
+            cur[j] = min(d, prev[j] + cost_a, cur[j - 1] + _indel(bj, guard), big)
+            best = min(best, cur[j])
+        if best > limit:
+            return big
+        prev, cur = cur, prev
+    return prev.min()
 
 
 @kernel(nogil=True)
@@ -275,10 +297,14 @@ def _against(p, m, r, tok, tok_off, words, doc, cut, related, params):
     rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1], cut[p], params)
     if doc[r] == doc[p] and rule == TRUNCATED:
         return 0, 0.0  # in one page, a heading that repeats the start of a paragraph is no copy
-    # A short passage inside a related document's paragraph: a sentence of the same story.
-    if (not rule and words[p] < params[3] and doc[r] != doc[p] and _is_related(doc[r], related)
-            and _inside(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1])):
-        return TRUNCATED, words[p] / words[m]
+    # A passage inside another document's longer paragraph, within a few edits: a sentence
+    # of the same story re-cut. Under ``ngram_min`` words only inside a related document.
+    short_max = int(params[4])
+    if (not rule and words[p] < min(short_max, words[m]) and doc[r] != doc[p]
+            and (words[p] >= params[3] or _is_related(doc[r], related))):
+        limit = edit_limit(words[p], short_max, params[5])
+        if _inside_distance(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1], limit, True) <= limit:
+            return TRUNCATED, words[p] / words[m]
     return rule, sim
 
 
@@ -315,25 +341,26 @@ def _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned
 
 @kernel(nogil=True)
 def _covered(p, cands, tok, tok_off, params):
-    """A re-cut copy: ``p``'s n-grams are mostly in the candidates together (a paragraph that
-    joins two kept ones, or holds sentences of several). Returns the candidate holding most
-    of it, and the share covered; (-1, 0) when they do not cover it."""
+    """A re-cut copy: ``p``'s words are mostly inside n-grams of the candidates together (a
+    paragraph that joins two kept ones, or holds sentences of several). Returns the
+    candidate holding most of it, and the share covered; (-1, 0) when they do not cover it.
+    Words, not n-grams, are counted: the n-grams across a join are in no candidate."""
     size, contain = int(params[0]), params[2]
-    gp = gram_set(tok, tok_off[p], tok_off[p + 1], size)
-    covered = np.zeros(gp.size, dtype=np.bool_)
+    start, n = tok_off[p], tok_off[p + 1] - tok_off[p]
+    grams = gram_seq(tok, start, start + n, size)
+    covered = np.zeros(n, dtype=np.bool_)
     best_q, best_hits = -1, 0
     for q in cands:
         gq = gram_set(tok, tok_off[q], tok_off[q + 1], size)
-        hits, j = 0, 0
-        for i in range(gp.size):
-            while j < gq.size and gq[j] < gp[i]:
-                j += 1
-            if j < gq.size and gq[j] == gp[i]:
-                covered[i] = True
+        hits = 0
+        for s in range(grams.size):
+            at = np.searchsorted(gq, grams[s])
+            if at < gq.size and gq[at] == grams[s]:
+                covered[s : s + size] = True
                 hits += 1
         if hits > best_hits:
             best_q, best_hits = q, hits
-    share = covered.sum() / max(gp.size, 1)
+    share = covered.sum() / max(n, 1)
     return (best_q, share) if share >= contain else (-1, 0.0)
 
 
