@@ -113,34 +113,27 @@ class Preparer:
         return doc
 
     def _lookup_keys(self, passages, tok, offsets, text_keys) -> tuple[np.ndarray, np.ndarray]:
+        """Every passage's keys (module docstring), flat, and how many each has: one matrix of
+        every kind of key for every passage, and a mask of the keys each one takes."""
         cfg = self.config
-        sizes = np.diff(offsets)
+        n = np.diff(offsets)
+        walked = np.array([self.deduplicated(p) or self.in_context(p) for p in passages], dtype=bool)
+        cut = np.array([p.cut for p in passages], dtype=bool)
         pairs = kernels.signatures(*kernels.shingle_sets(tok, offsets, 2), *self.perms)
         singles = kernels.signatures(*kernels.shingle_sets(tok, offsets, 1), *self.perms)
-        short = band_keys(np.minimum(pairs, singles), cfg.bands, cfg.rows) ^ _SHORT
-        long = band_keys(pairs, cfg.bands, cfg.rows) ^ _LONG
-        out, counts = [], []
-        for i, p in enumerate(passages):
-            n = int(sizes[i])
-            if not self.deduplicated(p) and not self.in_context(p):
-                counts.append(0)
-                continue
-            mine = [np.array([text_keys[i]], dtype=np.uint64) ^ _EXACT]
-            if 5 <= n < cfg.short_max_words:
-                mine.append(short[i])
-            if n >= cfg.long_min_words:
-                mine.append(long[i])
-            start = int(offsets[i])
-            if n > _START_WORDS or (p.cut and n == _START_WORDS):
-                mine.append(np.array([_run_hash(tok[start : start + _START_WORDS]) ^ _START], dtype=np.uint64))
-            if n >= cfg.edge_min_words:
-                mine.append(np.array([_run_hash(tok[start : start + cfg.edge_words]) ^ _HEAD,
-                                      _run_hash(tok[start + n - cfg.edge_words : start + n]) ^ _TAIL], dtype=np.uint64))
-            keys = np.concatenate(mine)
-            out.append(keys)
-            counts.append(keys.size)
-        values = np.concatenate(out) if out else np.empty(0, dtype=np.uint64)
-        return values, np.asarray(counts, dtype=np.int64)
+        columns = [
+            (np.asarray(text_keys, dtype=np.uint64)[:, None] ^ _EXACT, walked),
+            (band_keys(np.minimum(pairs, singles), cfg.bands, cfg.rows) ^ _SHORT,
+             walked & (n >= 5) & (n < cfg.short_max_words)),
+            (band_keys(pairs, cfg.bands, cfg.rows) ^ _LONG, walked & (n >= cfg.long_min_words)),
+            (kernels.run_keys(tok, offsets, _START_WORDS, False)[:, None] ^ _START,
+             walked & ((n > _START_WORDS) | (cut & (n == _START_WORDS)))),
+            (kernels.run_keys(tok, offsets, cfg.edge_words, False)[:, None] ^ _HEAD, walked & (n >= cfg.edge_min_words)),
+            (kernels.run_keys(tok, offsets, cfg.edge_words, True)[:, None] ^ _TAIL, walked & (n >= cfg.edge_min_words)),
+        ]
+        keys = np.concatenate([k for k, _ in columns], axis=1)
+        mask = np.concatenate([np.repeat(m[:, None], k.shape[1], axis=1) for k, m in columns], axis=1)
+        return keys[mask], mask.sum(axis=1).astype(np.int64)
 
     def _in_document(self, passages, tok, offsets) -> list[tuple[int, int, float]]:
         cfg = self.config
@@ -162,16 +155,6 @@ def token_ids(tok: np.ndarray, passages: list[PassageInput]) -> np.ndarray:
             ids[flagged] |= _FLAG
         at += len(p.tokens)
     return ids
-
-
-def _run_hash(tok: np.ndarray) -> np.uint64:
-    """One 64-bit key for a run of token hashes (FNV-1a over them, then mixed)."""
-    acc = 0xCBF29CE484222325
-    for h in tok.tolist():
-        acc = ((acc ^ h) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    acc ^= acc >> 33
-    acc = (acc * 0xFF51AFD7ED558CCD) & 0xFFFFFFFFFFFFFFFF
-    return np.uint64(acc ^ (acc >> 33))
 
 
 def _similar_pairs(sets: list[tuple[int, np.ndarray]], threshold: float) -> list[tuple[int, int, float]]:

@@ -28,9 +28,6 @@ from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
 
-# Passages shorter than this get name flags (Config.short_max_words is at most this in practice;
-# flags on a longer passage are never read by the check).
-_SHORT_NAMES = 64
 # A full stop ends a sentence; a headline may ask or exclaim.
 _SENTENCE_END = re.compile(r"\.[\"'”’»)\]]*$")
 
@@ -89,9 +86,10 @@ def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skip
     return Reject(source=f"record {position}", reason="unsupported_record", detail=type(record).__name__)
 
 
-def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[str], list[bool]]:
+def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[PassageInput], list, list[str], list[bool]]:
     """The passages of a stripped document for dedup (the title first), with their blocks,
-    and the document's kept lines with which of them may be site furniture."""
+    and the document's kept lines with which of them may be site furniture. Passages under
+    ``short_max`` words get name flags (``dedup.walk``: longer ones are checked without)."""
     passages, blocks, lines, candidates = [], [], [], []
     if stripped.title is not None:
         title_tokens = dedup_tokens(stripped.title.kept_text())
@@ -115,7 +113,7 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         candidates.append(not sentence and not b.allowed)
         if toks:
             # Names and numbers guard only the short passages' edit check: flagged there alone.
-            names = name_flags(kept_text, len(toks)) if len(toks) < _SHORT_NAMES else []
+            names = name_flags(kept_text, len(toks)) if len(toks) < short_max else []
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut))
             blocks.append(b)
     return passages, blocks, lines, candidates
@@ -136,7 +134,7 @@ class DocumentWork:
         if isinstance(done, Reject):
             return done
         item, stripped = done
-        passages, blocks, lines, candidates = passage_inputs(stripped)
+        passages, blocks, lines, candidates = passage_inputs(stripped, self.config.short_max_words)
         prepared = self._preparer.prepare(passages)
         indices = [TITLE_BLOCK if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)

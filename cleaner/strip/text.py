@@ -33,6 +33,7 @@ def word_count(text: str) -> int:
 
 
 _DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def tokens(text: str) -> list[str]:
@@ -81,7 +82,8 @@ def name_flags(text: str, count: int) -> list[bool]:
     raw = words(URL_RE.sub(" ", nfkc(text)) if ("://" in text or "www." in text.lower()) else nfkc(text))
     if len(raw) != count:
         return []
-    return [any(c.isdigit() for c in w) or (i > 0 and w[:1].isupper()) for i, w in enumerate(raw)]
+    return [(i > 0 and w[:1].isupper()) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
+            for i, w in enumerate(raw)]
 
 
 def normalized(text: str) -> str:
