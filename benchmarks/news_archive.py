@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.archive import FURNITURE
-from benchmarks.real_text import KINDS, Article, Editor, load_articles, sentences, vocabulary
 from benchmarks.dedup_real import _copy_paragraphs
+from benchmarks.real_text import KINDS, Article, Editor, load_articles, sentences, vocabulary
 
 
 def sentence_pool(articles: list[Article]) -> list[str]:
