@@ -129,9 +129,10 @@ class DedupIndex:
                          cfg.short_max_words, cfg.edit_share], dtype=np.float64)
 
     def check(self, a: np.ndarray, b: np.ndarray, a_cut: bool = False) -> tuple[float, str] | None:
-        """(similarity, rule) when token ids ``a`` (``a_cut``: cut short) are a copy of ``b``, else None."""
+        """(similarity, rule) when token ids ``a`` (``a_cut``: cut short) are a copy of ``b`` an earlier
+        run kept, else None. Either may be the longer: the first copy kept stays (README)."""
         tok = np.concatenate((a, b)).astype(np.uint32)
-        rule, sim = check(tok, 0, a.size, a.size, tok.size, a_cut, self.params())
+        rule, sim = check(tok, 0, a.size, a.size, tok.size, a_cut, self.params(), True)
         return (float(sim), RULES[rule]) if rule else None
 
     def _links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

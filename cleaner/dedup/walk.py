@@ -128,11 +128,13 @@ def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: in
 
 
 @kernel(nogil=True)
-def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray) -> tuple:
+def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray,
+          either_way: bool = False) -> tuple:
     """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not.
 
     ``a_cut``: ``a`` ends the way a copy cut short does ("…"): then a start of ``b``
-    within a few edits is enough, however short. ``params``: shingle size, Jaccard
+    within a few edits is enough, however short. ``either_way``: ``b`` may also be the one
+    cut short (an index across runs keeps the first copy, longer or not). ``params``: shingle size, Jaccard
     threshold, truncation containment, the fewest words for the n-gram rules, the
     short passages' bound, the long ones' edit share.
     """
@@ -147,10 +149,10 @@ def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, para
         # longer, its words beyond ``b`` would be lost: Jaccard alone is not enough then.
         # Under ``short_max`` words one word changed costs half the n-grams, whether it is an
         # edit or another fact ("... a Web App?" / "... a Desktop App?"): the edit check decides.
-        if sim >= threshold and ga.size <= gb.size and max(na, nb) >= short_max:
+        if sim >= threshold and (either_way or ga.size <= gb.size) and max(na, nb) >= short_max:
             return MINHASH, sim
         # A copy cut short ("…", a cached excerpt, half of a split paragraph).
-        if k >= contain * ga.size:
+        if k >= contain * (min(ga.size, gb.size) if either_way else ga.size):
             return TRUNCATED, sim
     if a_cut and na < nb:
         limit = edit_limit(na, short_max, share)

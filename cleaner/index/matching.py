@@ -68,23 +68,36 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatch
 
 def _candidates(index: DedupIndex, store: Store) -> dict[int, list[int]]:
     """Per passage of this run, the store refs sharing most keys with it (at most
-    ``checks_per_passage``; ties to the earliest kept)."""
-    pids = [pid for pid in range(len(index)) if index.deduplicated(pid)]
-    if not pids:
+    ``checks_per_passage``; ties to the earliest kept), counted in arrays, not per key."""
+    pids = np.flatnonzero(index.walked_mask() & ~np.asarray(index.context, dtype=bool))
+    if not pids.size:
         return {}
-    keys = [index.lookup_keys(pid) for pid in pids]
-    members = store.band_members(np.unique(np.concatenate(keys)))
+    offsets = np.frombuffer(index._lookup_off, dtype=np.int64)
+    starts, sizes = offsets[pids], offsets[pids + 1] - offsets[pids]
+    entry_pid = np.repeat(pids, sizes)
+    entry_at = np.repeat(starts - np.cumsum(np.r_[0, sizes[:-1]]), sizes) + np.arange(sizes.sum())
+    keys = np.frombuffer(index._lookup, dtype=np.uint64)[entry_at]
+    members = store.band_members(np.unique(keys))
     if not members:
         return {}
-    top = index.config.checks_per_passage
+    member_keys = np.array([k for k, refs in members.items() for _ in refs], dtype=np.uint64)
+    member_refs = np.array([r for refs in members.values() for r in refs], dtype=np.int64)
+    by_key = np.argsort(member_keys, kind="stable")
+    member_keys, member_refs = member_keys[by_key], member_refs[by_key]
+    lo, hi = np.searchsorted(member_keys, keys, "left"), np.searchsorted(member_keys, keys, "right")
+    hits = hi - lo
+    pair_pid = np.repeat(entry_pid, hits)
+    pair_ref = member_refs[np.repeat(lo - np.cumsum(np.r_[0, hits[:-1]]), hits) + np.arange(hits.sum())]
+    span = int(member_refs.max()) + 1
+    codes, shared = np.unique(pair_pid * span + pair_ref, return_counts=True)
+    pid_of, ref_of = codes // span, codes % span
+    order = np.lexsort((ref_of, -shared, pid_of))
+    pid_of, ref_of = pid_of[order], ref_of[order]
+    first = np.searchsorted(pid_of, pid_of, "left")
+    keep = np.arange(pid_of.size) - first < index.config.checks_per_passage
     candidates: dict[int, list[int]] = {}
-    for pid, mine in zip(pids, keys):
-        shared: dict[int, int] = {}
-        for key in mine.tolist():
-            for ref in members.get(key, ()):
-                shared[ref] = shared.get(ref, 0) + 1
-        if shared:
-            candidates[pid] = sorted(shared, key=lambda ref: (-shared[ref], ref))[:top]
+    for pid, ref in zip(pid_of[keep].tolist(), ref_of[keep].tolist()):
+        candidates.setdefault(pid, []).append(ref)
     return candidates
 
 
