@@ -201,10 +201,10 @@ def real_text(articles: list[Article], workers: int) -> dict:
     removed, _ = run(docs, workers)
     source = {a.id: a.source for a in articles}
     passages, merged, fuzzy, examples = Counter(), Counter(), Counter(), []
-    for (doc, line), (_, sources) in truth.items():
+    for (doc, _line), (_, sources) in truth.items():
         if "title" not in sources:
             passages[source[doc]] += 1
-    for (doc, line), x in sorted(removed.items()):
+    for (doc, _line), x in sorted(removed.items()):
         if x.reason == "near_duplicate" and x.kept_id not in (None, doc):
             merged[source[doc]] += 1
             # Equal text in two articles (a heading, a credit line) is a real copy; the rest are

@@ -18,7 +18,7 @@ something (a capitalised word inside the passage, a number; see
 n-gram sets for Jaccard and containment, and a banded edit distance for
 edited copies. A short passage ("Apple declined to comment on the report.")
 must not merge with its template twin ("Google declined ..."): in one, a
-flagged token cannot be substituted and costs two to insert or delete.
+flagged token is never substituted, inserted or deleted.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .jit import kernel
 from .kernels import _FNV_OFFSET, _FNV_PRIME, _LOW32, _fmix64
 
 ID_MASK = np.uint32(0x7FFFFFFF)
+_NEVER = 1 << 20  # the cost of an edit a copy never makes (more than any limit)
 NAME_FLAG = np.uint32(0x80000000)
 
 # Rule codes the walk returns, and their names in the audit.
@@ -86,14 +87,14 @@ def edit_limit(longer: int, short_max: int, share: float) -> int:
 
 @kernel(nogil=True)
 def _indel(token: np.uint32, guard: bool) -> int:
-    return 2 if guard and (token & NAME_FLAG) else 1
+    return _NEVER if guard and (token & NAME_FLAG) else 1
 
 
 @kernel(nogil=True)
 def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: int, guard: bool) -> int:
     """Word edit distance of two token runs, or ``limit + 1`` once it must exceed ``limit``
     (a band of width ``limit`` around the diagonal). With ``guard``, a flagged token is never
-    substituted and costs two to insert or delete: a copy does not change who or how many."""
+    substituted, inserted or deleted: a copy does not change who or how many."""
     n, m = a1 - a0, b1 - b0
     big = limit + 1
     if abs(n - m) > limit:
@@ -151,8 +152,9 @@ def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, para
         # edit or another fact ("... a Web App?" / "... a Desktop App?"): the edit check decides.
         if sim >= threshold and (either_way or ga.size <= gb.size) and max(na, nb) >= short_max:
             return MINHASH, sim
-        # A copy cut short ("…", a cached excerpt, half of a split paragraph).
-        if k >= contain * (min(ga.size, gb.size) if either_way else ga.size):
+        # A copy cut short ("…", a cached excerpt, half of a split paragraph). Under ``short_max``
+        # words one changed last word leaves 6 of 7 n-grams: the guarded edit checks decide there.
+        if k >= contain * (min(ga.size, gb.size) if either_way else ga.size) and min(na, nb) >= short_max:
             return TRUNCATED, sim
     if a_cut and na < nb:
         limit = edit_limit(na, short_max, share)
@@ -343,27 +345,34 @@ def _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned
 
 @kernel(nogil=True)
 def _covered(p, cands, tok, tok_off, params):
-    """A re-cut copy: ``p``'s words are mostly inside n-grams of the candidates together (a
-    paragraph that joins two kept ones, or holds sentences of several). Returns the
-    candidate holding most of it, and the share covered; (-1, 0) when they do not cover it.
-    Words, not n-grams, are counted: the n-grams across a join are in no candidate."""
+    """A re-cut copy: ``p``'s words are mostly inside n-grams of the candidates together, each
+    holding its own piece (a paragraph that joins two kept ones, or holds sentences of
+    several). Returns the candidate holding most of it, and the share covered; (-1, 0) when
+    they do not cover it. Words, not n-grams, are counted: the n-grams across a join are in
+    no candidate. Candidates that each cover most of the same words are variants of one
+    template ("... on Monday" / "... on Friday"), not pieces: no re-cut."""
     size, contain = int(params[0]), params[2]
     start, n = tok_off[p], tok_off[p + 1] - tok_off[p]
     grams = gram_seq(tok, start, start + n, size)
     covered = np.zeros(n, dtype=np.bool_)
-    best_q, best_hits = -1, 0
+    mine = np.zeros(n, dtype=np.bool_)
+    best_q, best_hits, pieces = -1, 0, 0
     for q in cands:
         gq = gram_set(tok, tok_off[q], tok_off[q + 1], size)
-        hits = 0
+        mine[:] = False
         for s in range(grams.size):
             at = np.searchsorted(gq, grams[s])
             if at < gq.size and gq[at] == grams[s]:
-                covered[s : s + size] = True
-                hits += 1
+                mine[s : s + size] = True
+        hits = mine.sum()
+        pieces += hits
+        covered |= mine
         if hits > best_hits:
             best_q, best_hits = q, hits
     share = covered.sum() / max(n, 1)
-    return (best_q, share) if share >= contain else (-1, 0.0)
+    if share < contain or pieces - covered.sum() > 0.2 * n:
+        return -1, 0.0
+    return best_q, share
 
 
 @kernel(nogil=True)

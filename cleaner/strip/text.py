@@ -78,11 +78,13 @@ def dedup_tokens(text: str) -> list[str]:
 
 def name_flags(text: str, count: int) -> list[bool]:
     """Per token of ``tokens(text)`` (``count`` of them), whether it names or counts something:
-    a number, or a capitalised word after the first. Empty when the words do not line up."""
+    a number, or a capitalised word. Empty when the words do not line up."""
     raw = words(URL_RE.sub(" ", nfkc(text)) if ("://" in text or "www." in text.lower()) else nfkc(text))
     if len(raw) != count:
         return []
-    return [(i > 0 and w[:1].isupper()) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
+    # At the start of a line any word is capitalised: there only a longer one counts ("Apple",
+    # "Police"; the words that open sentences, "The", "In", "It", are short).
+    return [(w[:1].isupper() and (i > 0 or len(w) > 3)) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
             for i, w in enumerate(raw)]
 
 
