@@ -230,6 +230,12 @@ class Cleaner:
         decisions.whole = _whole_documents(decisions, state)
         if self.index is not None and prior is not None:
             decisions.duplicate_of = self._claim(self.index, state, decisions)
+            # A document whose passages a concurrent run claimed first is a whole copy too, when it
+            # claimed none itself (what it claimed is in the index: it must stay in its output).
+            claimed = {state.index.doc[p.pid] for p in self._to_commit or ()}
+            for d, target in _whole_documents(decisions, state).items():
+                if d not in decisions.whole and d not in claimed:
+                    decisions.whole[d] = target
         return decisions
 
     @staticmethod
