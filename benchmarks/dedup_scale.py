@@ -109,6 +109,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--baseline", help="another checkout of cleaner to run side by side")
+    ap.add_argument("--baseline-from", help="take the baseline's runs from an earlier results JSON instead")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="cleaner-scale-") as tmp_name:
         tmp = Path(tmp_name)
@@ -122,6 +123,10 @@ def main() -> None:
         result["runs"]["this"] = measure(None, archives, args.workers, tmp)
         if args.baseline:
             result["runs"]["baseline"] = measure(args.baseline, archives, args.workers, tmp)
+        elif args.baseline_from:  # the same seeded archives: an earlier measurement of unchanged code
+            earlier = json.loads(Path(args.baseline_from).read_text(encoding="utf-8"))
+            result["runs"]["baseline"] = earlier["runs"]["baseline"]
+            result["baseline_load"] = earlier["load"]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "dedup_scale.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "dedup_scale.md").write_text(markdown(result), encoding="utf-8")

@@ -7,6 +7,7 @@ import gzip
 import inspect
 import json
 
+import numpy as np
 import pytest
 
 from cleaner import Cleaner, Config
@@ -86,7 +87,7 @@ def test_decide_keeps_the_longest_copy_and_an_earlier_runs_passage_wins():
     assert index.decide() == {0: (1, "minhash")}
     # Passage 0 is also a checked copy of a passage an earlier run kept: that one wins,
     # though this run's copy is longer.
-    kept = Kept(ref=1, doc_id="old", line=3, words=5, pinned=False, key=0, run="r0", tokens=None)
+    kept = Kept(ref=1, doc_id="old", line=3, words=5, pinned=False, key=0, run="r0", tokens=np.empty(0, np.uint32))
     prior = PriorMatches(kept=[kept], links={0: [(1.0, PriorPassage(0), "exact")],
                                              1: [(0.9, PriorPassage(0), "minhash")]})
     assert index.decide(prior=prior) == {0: (PriorPassage(0), "exact"), 1: (PriorPassage(0), "minhash")}
@@ -98,7 +99,8 @@ def test_copy_of_is_the_runs_own_check():
     assert copy_of(index.tokens(0), kept, index.check) == index.check(index.tokens(0), index.tokens(1))
     assert copy_of(index.tokens(0), kept, index.check)[1] in ("minhash", "truncated_copy")
     assert copy_of(index.tokens(2), kept, index.check) is None
-    assert copy_of(index.tokens(0), Kept(2, "old", 2, 3, False, key=42, run="r", tokens=None), index.check) is None
+    assert copy_of(index.tokens(0), Kept(2, "old", 2, 3, False, key=42, run="r", tokens=np.empty(0, np.uint32)),
+                   index.check) is None
 
 
 def test_both_stores_implement_the_store_interface():

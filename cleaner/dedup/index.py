@@ -20,7 +20,7 @@ from ..config import Config
 from .passages import PreparedDoc
 from .prior import PriorMatches, PriorPassage
 from .tokenstore import TokenStore
-from .walk import RULES, check, dedup_walk
+from .walk import RULES, check, check_pairs, dedup_walk
 
 
 class DedupIndex:
@@ -134,6 +134,21 @@ class DedupIndex:
         tok = np.concatenate((a, b)).astype(np.uint32)
         rule, sim = check(tok, 0, a.size, a.size, tok.size, a_cut, self.params(), True)
         return (float(sim), RULES[rule]) if rule else None
+
+    def check_many(self, pids: list[int], kept: list[np.ndarray]) -> list[tuple[float, str] | None]:
+        """``check`` of each passage ``pids[i]`` against the earlier run's token ids ``kept[i]``,
+        in one compiled loop (an index across runs checks every run passage's candidates)."""
+        if not pids:
+            return []
+        run_tok = self.store.all()
+        offsets = np.frombuffer(self.store.offsets, dtype=np.uint64).astype(np.int64)
+        sizes = np.array([k.size for k in kept], dtype=np.int64)
+        starts = run_tok.size + np.r_[0, np.cumsum(sizes)[:-1]]
+        tok = np.concatenate([run_tok, *[k.astype(np.uint32) for k in kept]])
+        at = np.asarray(pids, dtype=np.int64)
+        rules, sims = check_pairs(tok, offsets[at], offsets[at + 1], starts, starts + sizes,
+                                  np.asarray(self.cut, dtype=np.bool_)[at], self.params())
+        return [(float(sim), RULES[rule]) if rule else None for rule, sim in zip(rules.tolist(), sims.tolist())]
 
     def _links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The in-document pairs (both ways) as CSR by passage: offsets, other ends, similarities."""

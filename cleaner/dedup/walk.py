@@ -4,16 +4,15 @@ Passages are walked in canonical order (``DedupIndex.order``). Each one joins
 the cluster of a canonical kept so far, or becomes one. A copy's keys go in the
 buckets too, so that a copy of the copy (two copies edited apart, a paragraph
 split from an edited copy) reaches its cluster; but a bucket takes one entry
-per cluster in a row, not one per copy, and a passage is checked against at
-most ``top`` members. So a story with 500 copies costs 500 checks, not 500 x 500. Each bucket is scanned
-newest first and at most ``scan`` entries deep, and at most ``top`` candidates
-(those sharing the most keys with the passage) are checked: the work per
-passage is bounded whatever the size of a cluster or of a pile of passages
-that share one sentence.
+per cluster in a row, not one per copy. Each bucket is read newest first and at
+most ``scan`` entries deep, and at most ``top`` candidates (those sharing the
+most keys with the passage) are checked: the work per passage is bounded
+whatever the size of a cluster or of a pile of passages that share one
+sentence, and a story with 500 copies costs 500 checks, not 500 x 500.
 
 Passages travel as token ids: the low 31 bits of each token's FNV-1a 64 hash
 (``kernels.token_hashes``), the top bit set on a token that names or counts
-something (a capitalised word inside the passage, a number; see
+something (a capitalised word, a number; see ``strip.text.name_flags`` and
 ``passages.token_ids``). The check derives what it needs from them: word
 n-gram sets for Jaccard and containment, and a banded edit distance for
 edited copies. A short passage ("Apple declined to comment on the report.")
@@ -168,6 +167,17 @@ def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, para
     if d <= limit:
         return EDITED, 1.0 - d / longer
     return 0, 0.0
+
+
+@kernel(nogil=True)
+def check_pairs(tok, a0, a1, b0, b1, cut, params):
+    """``check`` (either way) of many pairs of token runs of ``tok``: (rules, similarities)."""
+    rules = np.zeros(a0.size, dtype=np.int8)
+    sims = np.zeros(a0.size, dtype=np.float64)
+    for i in range(a0.size):
+        rule, sim = check(tok, a0[i], a1[i], b0[i], b1[i], cut[i], params, True)
+        rules[i], sims[i] = rule, sim
+    return rules, sims
 
 
 @kernel(nogil=True)

@@ -26,9 +26,8 @@ Check = Callable[[np.ndarray, np.ndarray, bool], "tuple[float, str] | None"]
 
 def copy_of(tokens: np.ndarray, kept: Kept, check: Check, cut: bool = False) -> tuple[float, str] | None:
     """(similarity, rule) when a passage (its token ids; ``cut``: cut short) is a copy of ``kept``;
-    None when it is not. The one place this is decided for an index across runs."""
-    if kept.tokens is None:
-        return None
+    None when it is not. A claim's newcomers are checked here; ``match_prior`` checks its many
+    pairs in one compiled loop (``DedupIndex.check_many``), with the same ``walk.check``."""
     return check(tokens, kept.tokens, cut)
 
 
@@ -51,18 +50,13 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatch
     ordered = sorted(by_ref)
     matches = PriorMatches(kept=[by_ref[r] for r in ordered], own=own)
     passage_of = {ref: PriorPassage(k) for k, ref in enumerate(ordered)}
-    for pid, refs in sorted(candidates.items()):
-        tokens = index.tokens(pid)
-        found = []
-        for ref in refs:
-            match = by_ref.get(ref)
-            # A title must not swallow a longer copy of itself.
-            if match is None or (match.pinned and index.words[pid] > match.words):
-                continue
-            if checked := copy_of(tokens, match, index.check, bool(index.cut[pid])):
-                found.append((checked[0], passage_of[ref], checked[1]))
-        if found:
-            matches.links[pid] = found
+    # A title must not swallow a longer copy of itself.
+    pairs = [(pid, ref) for pid, refs in sorted(candidates.items()) for ref in refs
+             if ref in by_ref and not (by_ref[ref].pinned and index.words[pid] > by_ref[ref].words)]
+    checked = index.check_many([pid for pid, _ in pairs], [by_ref[ref].tokens for _, ref in pairs])
+    for (pid, ref), found in zip(pairs, checked):
+        if found is not None:
+            matches.links.setdefault(pid, []).append((found[0], passage_of[ref], found[1]))
     return matches
 
 

@@ -159,7 +159,7 @@ class RedisIndex:
                     continue
                 doc_id, line, words, pinned, key, run = json.loads(record)
                 out.append(Kept(ref, doc_id, line, words, bool(pinned), key, run,
-                                None if sh is None else np.frombuffer(sh, dtype=np.uint32)))
+                                np.frombuffer(sh or b"", dtype=np.uint32)))
         return out
 
     def claim(self, passages: list[RunPassage], fingerprint: str, index) -> dict[int, tuple[Kept, float, str]]:

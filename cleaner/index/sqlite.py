@@ -118,7 +118,7 @@ class SqliteIndex:
                 "ORDER BY p.ref", (json.dumps(refs[start : start + _BATCH]),))
             for ref, doc_id, line, words, pinned, key, run, tokens in rows:
                 out.append(Kept(ref, doc_id, line, words, bool(pinned), key & _U64, run,
-                                None if tokens is None else np.frombuffer(tokens, dtype=np.uint32)))
+                                np.frombuffer(tokens or b"", dtype=np.uint32)))
         return out
 
     # --- writes ------------------------------------------------------------------
@@ -144,6 +144,7 @@ class SqliteIndex:
                              p.tokens.astype(np.uint32).tobytes()))
                 band_rows.extend((key, ref) for key in _signed(p.bands))
             self._db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            band_rows.sort()  # in key order: the inserts walk the B-tree once instead of jumping about
             self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", band_rows)
 
     # --- reporting ---------------------------------------------------------------

@@ -73,7 +73,7 @@ class Kept:
     pinned: bool
     key: int
     run: str  # the fingerprint of the run that kept it
-    tokens: np.ndarray | None  # its token ids (``cleaner.dedup.walk``)
+    tokens: np.ndarray  # its token ids (``cleaner.dedup.walk``)
 
 
 @dataclass
