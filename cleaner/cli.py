@@ -32,11 +32,13 @@ EXIT_OK, EXIT_REJECTS = 0, 1  # click's own usage errors exit with 2
 
 # Settings that have a flag of their own; every Config field can be set in the TOML file.
 FLAGS = {
-    "threshold": (float, "Word n-gram Jaccard at or above which two passages are copies."),
-    "shingle_size": (int, "Words per shingle."),
+    "threshold": (float, "Word n-gram Jaccard at or above which two passages of 30 words or more are copies."),
+    "shingle_size": (int, "Words per shingle of the Jaccard and containment checks."),
     "num_perm": (int, "MinHash permutations."),
     "bands": (int, "LSH bands."),
     "rows": (int, "LSH rows per band."),
+    "keep": (click.Choice(["longest", "first"]),
+             "Which copy of a document is kept: the longest (its passages first), or the first seen."),
     "furniture_min_docs": (int, "Documents a short line must recur in to count as site furniture."),
     "doc_time_limit": (float, "Seconds one document may take before it is rejected (0: no limit)."),
     "id_field": (str, "JSONL/Parquet field holding the record id."),

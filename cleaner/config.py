@@ -10,7 +10,8 @@ from .strip.linemodel.model import LineModel, file_digest, load_line_model
 from .strip.userrules import UserRules, load_rules, parse_rules
 
 _POSITIVE = (
-    "shingle_size", "num_perm", "bands", "rows", "minhash_min_words",
+    "shingle_size", "num_perm", "bands", "rows", "minhash_min_words", "short_max_words", "long_min_words",
+    "edge_words", "edge_min_words", "bucket_scan", "checks_per_passage",
     "doc_shingle_size", "doc_min_words", "doc_max_words", "furniture_min_docs",
     "furniture_min_contexts", "furniture_max_words", "related_max_words", "max_doc_bytes",
     "max_line_chars",
@@ -21,9 +22,10 @@ _POSITIVE = (
 class Config:
     """Settings of one cleaning run.
 
-    The dedup defaults come from ``benchmarks/dedup_params.py`` (see the README):
-    aggregator copies land at word 5-gram Jaccard 0.5-0.9, so the index is banded
-    to surface pairs around 0.5 and every candidate pair is checked exactly.
+    The dedup defaults come from ``benchmarks/dedup_real.py`` (see the README):
+    candidates come from LSH over words and word pairs (and a copy's first or
+    last words), and each candidate is checked by word 5-gram Jaccard,
+    containment, or a word edit distance.
 
     >>> Config().num_perm
     128
@@ -33,16 +35,35 @@ class Config:
     ValueError: bands * rows = 160 exceeds num_perm = 128; raise num_perm or lower bands/rows
     """
 
-    # Dedup: MinHash over word n-grams, LSH over band keys, exact check of candidates.
+    # Dedup: MinHash LSH over words and word pairs (bands x rows of the num_perm
+    # permutations), each candidate checked: word shingle_size-gram Jaccard >= threshold,
+    # containment (truncation_containment), or a word edit distance (edit_share).
     shingle_size: int = 5
     num_perm: int = 128
-    bands: int = 32
-    rows: int = 4
+    bands: int = 20
+    rows: int = 3
     threshold: float = 0.5
     seed: int = 1
-    # Passages with fewer words than this have too few shingles for MinHash;
-    # they are matched on their normalised text instead.
+    # The n-gram checks (Jaccard, containment) need this many words on both sides;
+    # shorter passages are copies only within a few word edits.
     minhash_min_words: int = 10
+    # LSH over words and word pairs below this many words (and the edit guard for names
+    # and numbers); over word pairs alone from long_min_words.
+    short_max_words: int = 30
+    long_min_words: int = 20
+    # A passage of edge_min_words or more is also looked up by its first and last edge_words words.
+    edge_words: int = 8
+    edge_min_words: int = 12
+    # A copy of a passage of short_max_words or more may differ by this share of its words.
+    edit_share: float = 0.1
+    # Work per passage, bounded whatever the cluster: each bucket read this deep (newest
+    # canonicals first), and this many candidates (those sharing most keys) checked.
+    bucket_scan: int = 32
+    checks_per_passage: int = 6
+    # Which copy is kept: "longest" (ties to the complete one, then the first seen) or "first".
+    keep: str = "longest"
+    # A document whose content words are this share copies of one other document is its duplicate.
+    whole_document_share: float = 0.8
     # Passages shorter than this (labels, one-word headings) are never deduplicated:
     # "Summary" in two documents is not a copied passage.
     exact_min_words: int = 4
@@ -110,7 +131,9 @@ class Config:
                 f"bands * rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}; "
                 "raise num_perm or lower bands/rows"
             )
-        for name in ("threshold", "doc_threshold", "truncation_containment"):
+        if self.keep not in ("longest", "first"):
+            raise ValueError(f"keep must be 'longest' or 'first', got {self.keep!r}")
+        for name in ("threshold", "doc_threshold", "truncation_containment", "edit_share", "whole_document_share"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value!r}")
@@ -165,11 +188,15 @@ class Config:
         from .dedup.minhash import SHINGLE_HASH_NAME
 
         return {
-            "shingle": f"word {self.shingle_size}-gram",
+            "lsh": f"MinHash over words and word pairs under {self.short_max_words} words, "
+                   f"word pairs from {self.long_min_words}",
+            "check": f"word {self.shingle_size}-gram Jaccard >= {self.threshold}, containment >= "
+                     f"{self.truncation_containment}, or word edits (share {self.edit_share})",
             "num_perm": self.num_perm,
             "bands": self.bands,
             "rows": self.rows,
             "threshold": self.threshold,
+            "keep": self.keep,
             "hash": SHINGLE_HASH_NAME,
             "scheme": "affine32",
             "seed": self.seed,

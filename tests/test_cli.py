@@ -18,7 +18,8 @@ def test_run_on_golden_prints_contract_jsonl(cli):
     assert all(list(r) == CONTRACT_KEYS for r in records)
     assert "records read 5: written 5 (with a body of their own 5," in result.stderr
     verbose = cli("run", GOLDEN / "input", "-v")
-    assert "dedup: shingle=word 5-gram, num_perm=128, bands=32, rows=4" in verbose.stderr
+    assert "dedup: lsh=MinHash over words and word pairs" in verbose.stderr
+    assert "num_perm=128, bands=20, rows=3" in verbose.stderr
 
 
 def test_two_runs_are_byte_identical(cli, tmp_path):
@@ -112,7 +113,7 @@ def test_duplicates_marked_or_dropped(cli, tmp_path):
 def test_invalid_settings_are_a_usage_error(cli):
     result = cli("run", GOLDEN / "input", "--bands", "100")
     assert result.exit_code == 2
-    assert "bands * rows = 400 exceeds num_perm = 128" in result.stderr
+    assert "bands * rows = 300 exceeds num_perm = 128" in result.stderr
 
 
 def test_missing_input_is_rejected_not_fatal(cli, tmp_path):
@@ -130,7 +131,7 @@ def test_progress_goes_to_stderr_only(cli):
 
 def test_config_command_prints_settings(cli):
     settings = json.loads(cli("config").stdout)
-    assert settings["bands"] == 32 and settings["threshold"] == 0.5
+    assert settings["bands"] == 20 and settings["threshold"] == 0.5
 
 
 def test_output_is_identical_whatever_the_number_of_workers(tmp_path, cli):

@@ -27,5 +27,5 @@ def test_defaults_and_dedup_settings_record():
     cfg = Config()
     settings = cfg.dedup_settings()
     assert settings["scheme"] == "affine32" and settings["hash"].startswith("FNV-1a 64 per token")
-    assert (settings["bands"], settings["rows"], settings["num_perm"]) == (32, 4, 128)
+    assert (settings["bands"], settings["rows"], settings["num_perm"]) == (20, 3, 128)
     assert settings["datasketch"].startswith("2.")

@@ -9,7 +9,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner import Cleaner, Document
+from cleaner import Cleaner, Config, Document
 from cleaner.dedup import kernels
 from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
 from cleaner.strip.text import tokens
@@ -136,18 +136,99 @@ def test_in_document_copy_with_rewording():
     assert [x.rule for x in r.removals if x.reason == "near_duplicate"] == ["in_document"]
 
 
-def test_bucket_pairs_by_partition_equal_candidate_pairs():
-    """The Ray engine's candidate pairs (flat entries, buckets split into partitions by key)
-    are the local engine's, big buckets and their leaders included."""
-    from cleaner.dedup.lsh import bucket_pairs, candidate_pairs
+# Aggregator copies the issue names (tests/data/fundus_jp.json is MIT, see tests/data/README.md).
+SHORT = [p for p in PARAGRAPHS if len(p.split()) <= 40]
 
-    rng = np.random.default_rng(1)
-    n, bands = 3000, 8
-    keys = rng.integers(0, 40, (n, bands)).astype(np.uint64) * np.uint64(1000) + np.arange(bands, dtype=np.uint64)
-    ids, rank = np.arange(n) * 3, rng.permutation(n)
-    flat_keys, flat_ids, flat_rank = keys.reshape(-1), np.repeat(ids, bands), np.repeat(rank, bands)
-    parts = [bucket_pairs(flat_keys[flat_keys % 7 == p], flat_ids[flat_keys % 7 == p], flat_rank[flat_keys % 7 == p])
-             for p in range(7)]
-    local = candidate_pairs(keys, ids, rank)
-    assert local.shape[0] > 100_000
-    assert np.array_equal(np.unique(np.concatenate(parts), axis=0), local)
+
+def _edit(text: str, changes: list[tuple[int, str]]) -> str:
+    """``text`` with word ``i`` replaced by ``word`` ("" deletes it, "+word" inserts before it)."""
+    words = text.split()
+    for i, word in sorted(changes, reverse=True):
+        if word.startswith("+"):
+            words.insert(i, word[1:])
+        elif word:
+            words[i] = word
+        else:
+            del words[i]
+    return " ".join(words)
+
+
+def test_a_short_paragraph_with_words_changed_and_inserted_is_a_copy():
+    para = SHORT[0]
+    copy = _edit(para, [(3, "+reportedly"), (len(para.split()) - 3, "also"), (6, "")])
+    results, _ = run([Document("a", PARAGRAPHS[5] + "\n\n" + para), Document("b", PARAGRAPHS[6] + "\n\n" + copy)])
+    assert copy not in results["b"].body or para not in results["a"].body
+    assert [x.rule for x in results["b"].removals + results["a"].removals] == ["edited_copy"]
+
+
+def test_template_lines_with_another_name_or_number_are_not_copies():
+    lines = ["Apple declined to comment on the report when reached on Monday.",
+             "Google declined to comment on the report when reached on Monday.",
+             "Apple declined to comment on the report when reached on Friday.",
+             "The company said 3,000 jobs would be cut in the United States next year.",
+             "The company said 1,000 jobs would be cut in the United States next year."]
+    docs = [Document(f"d{i}", PARAGRAPHS[i] + "\n\n" + line) for i, line in enumerate(lines)]
+    results, stats = run(docs)
+    assert stats.duplicate_passages == 0
+    assert all(line in results[f"d{i}"].body for i, line in enumerate(lines))
+
+
+def test_a_paragraph_split_in_one_copy_and_joined_in_another_is_found():
+    a = next(p for p in PARAGRAPHS if ". " in p.rstrip(".") and len(p.split(". ", 1)[1].split()) >= 12)
+    b = next(p for p in PARAGRAPHS if p != a)
+    first, rest = a.split(". ", 1)
+    original = Document("orig", "\n\n".join([a, b, next(p for p in PARAGRAPHS if p not in (a, b))]))
+    split = Document("split", "\n\n".join([first + ".", rest, b]))
+    joined = Document("joined", "\n\n".join([a + " " + b]))
+    results, _ = run([original, split, joined])
+    bodies = "\n\n".join(r.body for r in results.values())
+    assert bodies.count(rest) == 1 and bodies.count(b) == 1
+    assert results["split"].duplicate_of == "orig"
+
+
+def test_a_copy_cut_at_30_percent_with_an_ellipsis_is_found():
+    para = PARAGRAPHS[3]
+    words = para.split()
+    cut = " ".join(words[: len(words) * 3 // 10]) + "…"
+    results, _ = run([Document("full", para + "\n\n" + PARAGRAPHS[4]), Document("cache", PARAGRAPHS[7] + "\n\n" + cut)])
+    assert [(x.rule, x.kept_id) for x in results["cache"].removals] == [("truncated_copy", "full")]
+
+
+def test_a_tie_in_length_goes_to_the_copy_that_is_not_cut_short():
+    para = PARAGRAPHS[2]
+    cut = para.rstrip(".") + "…"
+    results, _ = run([Document("cut", cut), Document("whole", para)])
+    assert results["cut"].duplicate_of == "whole" and results["whole"].body == para
+
+
+def test_a_syndicated_document_with_a_line_of_its_own_is_a_whole_copy():
+    own = "Readers sent the portal photographs of the flooded streets."
+    wire = Document("wire", "\n\n".join(PARAGRAPHS[:4]))
+    portal = Document("portal", "\n\n".join([*PARAGRAPHS[:3], own]))
+    results, _ = run([portal, wire])
+    assert results["portal"].duplicate_of == "wire" and results["portal"].body == ""
+    # What it held of its own is in the audit, with the document kept.
+    assert [(x.rule, x.kept_id) for x in results["portal"].removals if x.text == own] == [("whole_document", "wire")]
+
+
+def test_keep_first_keeps_the_first_seen_document():
+    story = "\n\n".join(PARAGRAPHS[:3])
+    longer = story + "\n\n" + PARAGRAPHS[3]
+    results, _ = run([Document("first", story), Document("second", longer)], Config(keep="first"))
+    assert results["first"].body == story and results["second"].body == PARAGRAPHS[3]
+    results, _ = run([Document("first", story), Document("second", longer)])
+    assert results["first"].duplicate_of == "second"
+
+
+def test_japanese_copies_are_found_with_character_shingles():
+    import json
+
+    from conftest import ROOT
+
+    data = json.loads((ROOT / "tests" / "data" / "fundus_jp.json").read_text(encoding="utf-8"))
+    article = data["fp-jp-MainichiShimbun"]
+    text = "\n\n".join([article["title"], *article["paragraphs"]])
+    edited = text.replace("。", "、", 1)  # one character changed in the first paragraph
+    other = "\n\n".join([data["fp-jp-Nikkei"]["title"], *data["fp-jp-Nikkei"]["paragraphs"]])
+    results, _ = run([Document("a", text), Document("b", text), Document("c", edited), Document("n", other)])
+    assert [results[k].duplicate_of for k in "abcn"] == [None, "a", "a", None]

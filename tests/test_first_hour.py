@@ -101,7 +101,7 @@ def test_summary_counts_add_up(cli, tmp_path):
     assert not any(line.startswith("dedup:") for line in lines)
     assert json.loads((tmp_path / "out.jsonl.run.json").read_text())["counts"]["dedup"]["num_perm"] == 128
     verbose = cli("run", dump, "-o", out, "-v")
-    assert any(line.startswith("dedup: shingle=") for line in verbose.stderr.splitlines())
+    assert any(line.startswith("dedup: lsh=") for line in verbose.stderr.splitlines())
     dropped = cli("run", dump, "-o", out, "--drop-duplicates")
     assert "written 1 (with a body of their own 1, duplicate documents left out 2)" in dropped.stderr
     assert len(read_jsonl(out)) == 1

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 
-from cleaner.config import Config
-from cleaner.dedup.index import DedupIndex
-from cleaner.dedup.lsh import candidate_pairs, merge_pairs
-from cleaner.dedup.passages import PassageInput, Preparer
-from cleaner.run.engines.forked import ForkedMap, ForkedWorkerError, forked_stream
-from cleaner.strip.text import tokens
+from cleaner.run.engines.forked import ForkedWorkerError, forked_stream
 
 
 def test_results_come_in_order_whichever_child_made_them():
@@ -87,34 +81,6 @@ def test_children_never_flush_the_parents_buffers(tmp_path):
         with pytest.raises(ZeroDivisionError):
             list(forked_stream(lambda k: 1 // 0, 2, 2))
     assert path.read_text(encoding="utf-8") == "written once\n"
-
-
-def test_candidate_pairs_by_band_groups_merge_to_all_bands():
-    rng = np.random.default_rng(7)
-    n, bands = 3000, 32
-    keys = rng.integers(0, 400, size=(n, bands)).astype(np.uint64)  # many shared buckets, some over the cap
-    ids = np.arange(n, dtype=np.int64) * 3
-    rank = rng.permutation(n)
-    whole = candidate_pairs(keys, ids, rank)
-    groups = np.array_split(np.arange(bands), 3)
-    parts = ForkedMap(3)(lambda k: candidate_pairs(keys, ids, rank, groups[k].tolist()), 3)
-    assert np.array_equal(merge_pairs(parts), whole) and whole.shape[0] > n
-
-
-def test_fanned_out_checks_give_the_same_links(tmp_path):
-    cfg = Config()
-    base = ["The city council approved the new budget for schools and roads after a long debate on Monday night",
-            "Heavy rain flooded the valley overnight and officials closed the main bridge until the water goes down",
-            "The team won the final with a late goal that sent thousands of fans into the streets to celebrate"]
-    preparer = Preparer(cfg)
-    index = DedupIndex(cfg, tmp_path / "shingles")
-    for d in range(120):
-        text = base[d % 3] + (" again" if d % 2 else "") + f" report {d // 30}"
-        index.add(d, preparer.prepare([PassageInput(1, tokens(text))]))
-    order = index.order()
-    serial = index.checked_links(order)
-    forked = index.checked_links(order, fan_out=ForkedMap(2))
-    assert forked == serial and sum(len(v) for v in serial.values()) > 100
 
 
 def test_the_worker_pools_pipes_hold_a_chunk_of_results():

@@ -196,4 +196,4 @@ def test_killing_a_run_never_corrupts_the_index(halves, tmp_path):
 
 def _passages(index: Path) -> list[tuple]:
     with sqlite3.connect(index) as db:
-        return db.execute("SELECT ref, doc_id, line, words, key, shingles FROM passages ORDER BY ref").fetchall()
+        return db.execute("SELECT ref, doc_id, line, words, key, tokens FROM passages ORDER BY ref").fetchall()

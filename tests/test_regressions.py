@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -76,11 +77,18 @@ def test_different_facts_said_alike_in_one_page_both_stay(first, second):
 
 
 def test_a_common_short_sentence_is_not_a_copied_passage():
-    docs = [Document(f"d{i}", f"{STORY[:60 + i]} fire story {i}.\n\nNo one was injured.\n\nThe company declined to comment.")
-            for i in range(6)]
+    # Six different stories (the golden seeds' longest paragraphs) that end alike.
+    golden = Path(__file__).resolve().parents[1] / "golden" / "input"
+    leads = [max(p.read_text(encoding="utf-8").split("\n"), key=len) for p in sorted(golden.glob("*.txt"))]
+    docs = [Document(f"d{i}", f"{lead}\n\nNo one was injured.\n\nThe company declined to comment.")
+            for i, lead in enumerate(leads)]
     results, stats = run(docs)
     assert all("No one was injured." in r.body and "declined to comment" in r.body for r in results.values())
     assert stats.removed.get("site_furniture", 0) == 0
+    # Syndicated, the story's short sentences are copies there.
+    results, _ = run([*docs, Document("syndicated", docs[0].text)])
+    assert results["syndicated"].duplicate_of == "d0" and results["d0"].body == docs[0].text
+    assert {x.text: x.rule for x in results["syndicated"].removals}["No one was injured."] == "exact"
 
 
 def test_quoted_speech_is_not_a_reader_prompt():

@@ -239,7 +239,9 @@ def _big_corpus(path: Path, n: int = 10_000) -> None:
             if i % 10 == 3:
                 lines.insert(2, "Desk Notes Corner")
             if i >= 100 and i % 97 == 0:
-                lines.insert(1, firsts[i % 50])  # a copy whose kept passage is on page one
+                # A copy whose kept passage is on page one (in place of its longest paragraph: the
+                # document with more words keeps the passage).
+                lines[-1] = firsts[i % 50]
             firsts.append(first)
             fh.write(json.dumps({"id": f"big{i:05d}", "text": "\n".join(lines)}) + "\n")
 

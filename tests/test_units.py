@@ -7,6 +7,7 @@ import gzip
 import inspect
 import json
 
+import numpy as np
 import pytest
 
 from cleaner import Cleaner, Config
@@ -80,32 +81,31 @@ def _index_of(*texts: str) -> DedupIndex:
     return index
 
 
-def test_assign_keeps_the_longest_copy_and_an_earlier_runs_passage_wins():
+def test_decide_keeps_the_longest_copy_and_an_earlier_runs_passage_wins():
     longer = STORY + " The vote was twelve to three."
     index = _index_of(STORY, longer, OTHER)
-    assert index.assign() == {0: (1, "minhash")}
+    assert index.decide() == {0: (1, "minhash")}
     # Passage 0 is also a checked copy of a passage an earlier run kept: that one wins,
     # though this run's copy is longer.
-    kept = Kept(ref=1, doc_id="old", line=3, words=5, pinned=False, key=0, run="r0", shingles=None)
+    kept = Kept(ref=1, doc_id="old", line=3, words=5, pinned=False, key=0, run="r0", tokens=np.empty(0, np.uint32))
     prior = PriorMatches(kept=[kept], links={0: [(1.0, PriorPassage(0), "exact")],
                                              1: [(0.9, PriorPassage(0), "minhash")]})
-    assert index.assign(prior=prior) == {0: (PriorPassage(0), "exact"), 1: (PriorPassage(0), "minhash")}
+    assert index.decide(prior=prior) == {0: (PriorPassage(0), "exact"), 1: (PriorPassage(0), "minhash")}
 
 
-def test_copy_of_is_one_decision_for_both_tiers():
-    index = _index_of(STORY, STORY + " The vote was twelve to three.")
-    shingles = index.shingles(0)
-    kept = Kept(1, "old", 1, 30, False, key=42, run="r", shingles=index.shingles(1))
-    assert copy_of(shingles, 0, kept, index.check) == index.check(shingles, index.shingles(1))
-    exact = Kept(2, "old", 2, 3, False, key=42, run="r", shingles=None)
-    assert copy_of(None, 42, exact, index.check) == (1.0, "exact")
-    assert copy_of(None, 41, exact, index.check) is None
-    assert copy_of(shingles, 42, exact, index.check) is None  # tiers never match across
+def test_copy_of_is_the_runs_own_check():
+    index = _index_of(STORY, STORY + " The vote was twelve to three.", OTHER)
+    kept = Kept(1, "old", 1, 30, False, key=42, run="r", tokens=index.tokens(1))
+    assert copy_of(index.tokens(0), kept, index.check) == index.check(index.tokens(0), index.tokens(1))
+    assert copy_of(index.tokens(0), kept, index.check)[1] in ("minhash", "truncated_copy")
+    assert copy_of(index.tokens(2), kept, index.check) is None
+    assert copy_of(index.tokens(0), Kept(2, "old", 2, 3, False, key=42, run="r", tokens=np.empty(0, np.uint32)),
+                   index.check) is None
 
 
 def test_both_stores_implement_the_store_interface():
     wanted = {name: inspect.signature(getattr(Store, name)).parameters.keys()
-              for name in ("band_members", "exact_members", "fetch", "claim", "commit", "stats", "close")}
+              for name in ("band_members", "fetch", "claim", "commit", "stats", "close")}
     for store in (SqliteIndex, RedisIndex):
         for name, params in wanted.items():
             assert inspect.signature(getattr(store, name)).parameters.keys() == params, (store, name)
@@ -122,13 +122,14 @@ def store_round_trip(store: Store) -> None:
                                                fingerprint="run-1")] == [None, None]
     figures = store.stats()
     assert (figures["runs"], figures["documents"], figures["passages"]) == (1, 2, 2)
-    # The band keys of the story find it again; an unknown key finds nothing.
+    # The lookup keys of the story find it again; an unknown key finds nothing.
     prepared = Preparer(Config()).prepare([PassageInput(1, tokens(STORY), sentence=True)])
-    members = store.band_members(prepared.bands[0])
+    assert prepared.lookup is not None
+    members = store.band_members(prepared.lookup)
     refs = sorted({ref for found in members.values() for ref in found})
     kept = store.fetch(refs)
-    assert [k.doc_id for k in kept] == ["a"] and kept[0].run == "run-1" and kept[0].shingles is not None
-    assert store.exact_members(prepared.bands[0][:1] ^ 1) == {}
+    assert [k.doc_id for k in kept] == ["a"] and kept[0].run == "run-1" and kept[0].tokens is not None
+    assert store.band_members(prepared.lookup[:1] ^ 1) == {}
     second = Cleaner(Config(), index=store)
     (result,) = second.run([{"id": "c", "text": STORY}], fingerprint="run-2")
     assert result.duplicate_of == "a" and result.removals[0].kept_id == "a"

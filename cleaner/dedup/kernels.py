@@ -125,6 +125,23 @@ def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
     return out
 
 
+@kernel(nogil=True)
+def run_keys(tok: np.ndarray, offsets: np.ndarray, size: int, from_end: bool) -> np.ndarray:
+    """Per passage, one 64-bit key of its first (or last) ``size`` token hashes (0 when it has fewer)."""
+    n_pass = offsets.size - 1
+    out = np.zeros(n_pass, dtype=np.uint64)
+    for p in range(n_pass):
+        start, end = offsets[p], offsets[p + 1]
+        if end - start < size:
+            continue
+        first = end - size if from_end else start
+        acc = _FNV_OFFSET
+        for j in range(size):
+            acc = (acc ^ tok[first + j]) * _FNV_PRIME
+        out[p] = _fmix64(acc)
+    return out
+
+
 def encode_texts(texts: list[str]) -> np.ndarray:
     """The batch buffer from passages already joined by spaces: passages joined by newlines, UTF-8."""
     return np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)

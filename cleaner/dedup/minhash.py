@@ -138,10 +138,3 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     inter = np.intersect1d(a, b, assume_unique=True).size
     return inter / (a.size + b.size - inter)
-
-
-def containment(small: np.ndarray, large: np.ndarray) -> float:
-    """Share of ``small``'s shingles that are in ``large``."""
-    if small.size == 0:
-        return 0.0
-    return np.intersect1d(small, large, assume_unique=True).size / small.size

@@ -1,8 +1,19 @@
 """A document's passages made ready for the index, in whichever process reads the document.
 
-``Preparer.prepare`` hashes the passages' tokens, signs the long ones (MinHash
-over word n-grams, band keys), keys the short ones by their normalised text, and
-checks pairs inside the document; ``DedupIndex.add`` then only appends arrays.
+``Preparer.prepare`` hashes the passages' tokens into token ids, computes each
+one's lookup keys and checks pairs inside the document; ``DedupIndex.add`` then
+only appends arrays. A passage's keys (all salted by kind, so kinds never meet):
+
+- its normalised text (equal text, any length from ``exact_min_words``);
+- LSH band keys of a MinHash over its words and word pairs, for passages of
+  5 to ``short_max_words`` words: one word changed in a seven-word headline
+  leaves most of its words and pairs, where few of its 5-grams survive;
+- LSH band keys of a MinHash over its word pairs, from ``long_min_words`` words:
+  10% of the words changed still leaves two thirds of the pairs. The two kinds
+  overlap in length, so copies a few words longer or shorter still meet;
+- its first and its last ``edge_words`` words, from ``edge_min_words``, and its
+  first four words: a copy cut short (or a paragraph split in two) shares its
+  start or its end with the whole, whatever its Jaccard.
 """
 
 from __future__ import annotations
@@ -17,6 +28,16 @@ from . import kernels
 from .lsh import band_keys
 from .minhash import permutations
 
+# Salts of the kinds of key (any distinct 64-bit constants).
+_EXACT, _SHORT, _LONG, _HEAD, _TAIL, _START = (np.uint64(0x9E3779B97F4A7C15 * k % (1 << 64)) for k in range(1, 7))
+# A passage's first this many words are a key of their own: a copy cut very short ("How
+# small businesses can launch…") has no other key in common with the whole.
+_START_WORDS = 4
+_ID_MASK = np.uint64(0x7FFFFFFF)
+_FLAG = np.uint32(0x80000000)
+# A passage cut short by its source ends with one of these: its complete twin is kept before it.
+_CUT_MARKS = ("…", "...", "[...]", "[…]", "(...)")
+
 
 @dataclass
 class PassageInput:
@@ -27,26 +48,36 @@ class PassageInput:
     sentence: bool = False
     # The tokens joined by spaces: the normalised text that is hashed and encoded (joined once).
     text: str = ""
+    # Per token, whether it names or counts something (see ``walk``); empty: none known.
+    names: list[bool] = field(default_factory=list)
+    cut: bool = False  # ends with "…" or "[...]": a copy cut short
 
     def __post_init__(self) -> None:
         if not self.text:
             self.text = " ".join(self.tokens)
 
 
+def cut_short(text: str) -> bool:
+    """Whether a line ends the way a copy cut short does."""
+    return text.rstrip().endswith(_CUT_MARKS)
+
+
 @dataclass
 class PreparedDoc:
-    """One document's passages, hashed and signed, ready to be appended to the index."""
+    """One document's passages, hashed and keyed, ready to be appended to the index."""
 
     lines: list[int]
     words: list[int]
     pinned: list[bool]
-    keys: list[int]
-    minhash: list[int] = field(default_factory=list)  # local indices of the MinHash-tier passages
-    # Their shingle sets, one after another (one array: cheap to send between processes).
-    set_values: np.ndarray | None = None
-    set_sizes: np.ndarray | None = None
-    bands: np.ndarray | None = None  # their band keys, (len(minhash), bands)
-    exact: list[int] = field(default_factory=list)  # local indices of the exact-tier passages
+    keys: list[int]  # the normalised text's hash (also the furniture pass's key)
+    cut: list[bool] = field(default_factory=list)
+    context: list[bool] = field(default_factory=list)  # a copy only inside a related document
+    # Every passage's token ids, one after another, and how many each has.
+    tok_ids: np.ndarray | None = None
+    tok_sizes: np.ndarray | None = None
+    # Every passage's lookup keys, one after another, and how many each has (0: not deduplicated).
+    lookup: np.ndarray | None = None
+    lookup_sizes: np.ndarray | None = None
     doc_links: list[tuple[int, int, float]] = field(default_factory=list)  # checked in-document pairs
 
 
@@ -55,39 +86,75 @@ class Preparer:
 
     def __init__(self, config: Config):
         self.config = config
-        self.perms = permutations(config.num_perm, config.seed)
+        a, b = permutations(config.num_perm, config.seed)
+        self.perms = (a[: config.bands * config.rows], b[: config.bands * config.rows])
+
+    def deduplicated(self, p: PassageInput) -> bool:
+        """Whether a passage is a copy wherever its twin is: a few words ("Summary") or a short
+        sentence ("No one was injured.") in two documents is no copied passage by itself."""
+        n = len(p.tokens)
+        return n >= self.config.exact_min_words and (p.pinned or not p.sentence or n >= self.config.minhash_min_words)
+
+    def in_context(self, p: PassageInput) -> bool:
+        """Whether a passage that is no copy by itself is one inside a document already found a
+        copy of another (``walk``): there "No one was injured." is the same story's sentence."""
+        return not self.deduplicated(p) and len(p.tokens) >= 2
 
     def prepare(self, passages: list[PassageInput]) -> PreparedDoc:
-        cfg = self.config
         doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
-                          pinned=[p.pinned for p in passages],
-                          keys=[key_hash(p.text) for p in passages])
+                          pinned=[p.pinned for p in passages], keys=[key_hash(p.text) for p in passages],
+                          cut=[p.cut for p in passages], context=[self.in_context(p) for p in passages])
         if not passages:
             return doc
         tok, offsets = kernels.token_hashes(kernels.encode_texts([p.text for p in passages]), len(passages))
-        in_doc = []
-        for i, p in enumerate(passages):
-            n = len(p.tokens)
-            if n >= cfg.minhash_min_words:
-                doc.minhash.append(i)  # shingle sets stored sorted and unique, ready for the checks
-            elif n >= cfg.exact_min_words and not p.sentence:
-                doc.exact.append(i)
-            if cfg.doc_min_words <= n <= cfg.doc_max_words and not p.pinned:
-                in_doc.append(i)
-        if doc.minhash:
-            values, voff = kernels.shingle_sets(tok, offsets, cfg.shingle_size)
-            chosen = np.asarray(doc.minhash)
-            doc.set_sizes = (voff[chosen + 1] - voff[chosen]).astype(np.int64)
-            doc.set_values = np.concatenate([values[voff[i] : voff[i + 1]] for i in doc.minhash])
-            sig = kernels.signatures(values, voff, *self.perms)[doc.minhash]
-            doc.bands = band_keys(sig, cfg.bands, cfg.rows)
-        doc_sets = []
-        if len(in_doc) > 1:
-            grams, goff = kernels.shingle_sets(tok, offsets, cfg.doc_shingle_size)
-            doc_sets = [(i, grams[goff[i] : goff[i + 1]]) for i in in_doc]
-        if len(doc_sets) > 1:
-            doc.doc_links = _similar_pairs(doc_sets, cfg.doc_threshold)
+        doc.tok_ids, doc.tok_sizes = token_ids(tok, passages), np.diff(offsets)
+        doc.lookup, doc.lookup_sizes = self._lookup_keys(passages, tok, offsets, doc.keys)
+        doc.doc_links = self._in_document(passages, tok, offsets)
         return doc
+
+    def _lookup_keys(self, passages, tok, offsets, text_keys) -> tuple[np.ndarray, np.ndarray]:
+        """Every passage's keys (module docstring), flat, and how many each has: one matrix of
+        every kind of key for every passage, and a mask of the keys each one takes."""
+        cfg = self.config
+        n = np.diff(offsets)
+        walked = np.array([self.deduplicated(p) or self.in_context(p) for p in passages], dtype=bool)
+        cut = np.array([p.cut for p in passages], dtype=bool)
+        pairs = kernels.signatures(*kernels.shingle_sets(tok, offsets, 2), *self.perms)
+        singles = kernels.signatures(*kernels.shingle_sets(tok, offsets, 1), *self.perms)
+        columns = [
+            (np.asarray(text_keys, dtype=np.uint64)[:, None] ^ _EXACT, walked),
+            (band_keys(np.minimum(pairs, singles), cfg.bands, cfg.rows) ^ _SHORT,
+             walked & (n >= 5) & (n < cfg.short_max_words)),
+            (band_keys(pairs, cfg.bands, cfg.rows) ^ _LONG, walked & (n >= cfg.long_min_words)),
+            (kernels.run_keys(tok, offsets, _START_WORDS, False)[:, None] ^ _START,
+             walked & ((n > _START_WORDS) | (cut & (n == _START_WORDS)))),
+            (kernels.run_keys(tok, offsets, cfg.edge_words, False)[:, None] ^ _HEAD, walked & (n >= cfg.edge_min_words)),
+            (kernels.run_keys(tok, offsets, cfg.edge_words, True)[:, None] ^ _TAIL, walked & (n >= cfg.edge_min_words)),
+        ]
+        keys = np.concatenate([k for k, _ in columns], axis=1)
+        mask = np.concatenate([np.repeat(m[:, None], k.shape[1], axis=1) for k, m in columns], axis=1)
+        return keys[mask], mask.sum(axis=1).astype(np.int64)
+
+    def _in_document(self, passages, tok, offsets) -> list[tuple[int, int, float]]:
+        cfg = self.config
+        in_doc = [i for i, p in enumerate(passages)
+                  if cfg.doc_min_words <= len(p.tokens) <= cfg.doc_max_words and not p.pinned]
+        if len(in_doc) < 2:
+            return []
+        grams, goff = kernels.shingle_sets(tok, offsets, cfg.doc_shingle_size)
+        return _similar_pairs([(i, grams[goff[i] : goff[i + 1]]) for i in in_doc], cfg.doc_threshold)
+
+
+def token_ids(tok: np.ndarray, passages: list[PassageInput]) -> np.ndarray:
+    """The walk's token ids: the low 31 bits of each token's hash, the top bit on a token that names or counts."""
+    ids = (tok & _ID_MASK).astype(np.uint32)
+    at = 0
+    for p in passages:
+        if p.names:
+            flagged = np.flatnonzero(np.asarray(p.names, dtype=bool)) + at
+            ids[flagged] |= _FLAG
+        at += len(p.tokens)
+    return ids
 
 
 def _similar_pairs(sets: list[tuple[int, np.ndarray]], threshold: float) -> list[tuple[int, int, float]]:

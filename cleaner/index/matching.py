@@ -21,21 +21,23 @@ from .store import Kept, RunPassage, Store
 if TYPE_CHECKING:
     from ..dedup.index import DedupIndex
 
-Check = Callable[[np.ndarray, np.ndarray], "tuple[float, str] | None"]
+Check = Callable[[np.ndarray, np.ndarray, bool], "tuple[float, str] | None"]
 
 
-def copy_of(shingles: np.ndarray | None, key: int, kept: Kept, check: Check) -> tuple[float, str] | None:
-    """(similarity, rule) when a passage (its shingle set, or None in the exact tier, and its
-    exact key) is a copy of ``kept``; None when it is not. The one place this is decided."""
-    if kept.shingles is None or shingles is None:
-        if kept.shingles is None and shingles is None and kept.key == key:
-            return 1.0, "exact"
-        return None
-    return check(shingles, kept.shingles)
+def copy_of(tokens: np.ndarray, kept: Kept, check: Check, cut: bool = False) -> tuple[float, str] | None:
+    """(similarity, rule) when a passage (its token ids; ``cut``: cut short) is a copy of ``kept``;
+    None when it is not. A claim's newcomers are checked here; ``match_prior`` checks its many
+    pairs in one compiled loop (``DedupIndex.check_many``), with the same ``walk.check``."""
+    return check(tokens, kept.tokens, cut)
 
 
 def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatches:
-    """Look every passage of the run up in ``store`` and check each candidate exactly."""
+    """Look every passage of the run up in ``store`` and check its likeliest candidates.
+
+    As in the run's own walk, a passage checks at most ``checks_per_passage`` kept
+    passages, those sharing the most keys with it: the cost is bounded per passage
+    whatever an earlier run's clusters were.
+    """
     candidates = _candidates(index, store)
     wanted = sorted({ref for refs in candidates.values() for ref in refs})
     by_ref: dict[int, Kept] = {}
@@ -48,54 +50,53 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatch
     ordered = sorted(by_ref)
     matches = PriorMatches(kept=[by_ref[r] for r in ordered], own=own)
     passage_of = {ref: PriorPassage(k) for k, ref in enumerate(ordered)}
-    exact = set(index.exact_tier().tolist())
-    for pid, refs in sorted(candidates.items()):
-        shingles = None if pid in exact else index.shingles(pid)
-        found = []
-        for ref in sorted(refs):
-            if ref in by_ref and (checked := copy_of(shingles, index.keys[pid], by_ref[ref], index.check)):
-                found.append((checked[0], passage_of[ref], checked[1]))
-        if found:
-            matches.links[pid] = found
+    # A title must not swallow a longer copy of itself.
+    pairs = [(pid, ref) for pid, refs in sorted(candidates.items()) for ref in refs
+             if ref in by_ref and not (by_ref[ref].pinned and index.words[pid] > by_ref[ref].words)]
+    checked = index.check_many([pid for pid, _ in pairs], [by_ref[ref].tokens for _, ref in pairs])
+    for (pid, ref), found in zip(pairs, checked):
+        if found is not None:
+            matches.links.setdefault(pid, []).append((found[0], passage_of[ref], found[1]))
     return matches
 
 
-def _candidates(index: DedupIndex, store: Store) -> dict[int, set[int]]:
-    """Per passage of this run, the store refs that share a band key (or the exact key) with it."""
-    mh_pids, bands = index.minhash_tier()
-    exact = index.exact_tier()
-    candidates: dict[int, set[int]] = {}
-    if mh_pids.size:
-        members = store.band_members(np.unique(bands))
-        if members:
-            hit = np.isin(bands, np.fromiter(members, dtype=np.uint64, count=len(members)))
-            for row in np.flatnonzero(hit.any(axis=1)).tolist():
-                refs: set[int] = set()
-                for key in bands[row][hit[row]].tolist():
-                    refs.update(members[key])
-                candidates[int(mh_pids[row])] = refs
-    if exact.size:
-        keys = np.asarray(index.keys, dtype=np.uint64)[exact]
-        members = store.exact_members(np.unique(keys))
-        for pid, key in zip(exact.tolist(), keys.tolist()):
-            if key in members:
-                candidates.setdefault(pid, set()).update(members[key])
+def _candidates(index: DedupIndex, store: Store) -> dict[int, list[int]]:
+    """Per passage of this run, the store refs sharing most keys with it (at most
+    ``checks_per_passage``; ties to the earliest kept), counted in arrays, not per key."""
+    pids = np.flatnonzero(index.walked_mask() & ~np.asarray(index.context, dtype=bool))
+    if not pids.size:
+        return {}
+    offsets = np.frombuffer(index._lookup_off, dtype=np.int64)
+    starts, sizes = offsets[pids], offsets[pids + 1] - offsets[pids]
+    entry_pid = np.repeat(pids, sizes)
+    entry_at = np.repeat(starts - np.cumsum(np.r_[0, sizes[:-1]]), sizes) + np.arange(sizes.sum())
+    keys = np.frombuffer(index._lookup, dtype=np.uint64)[entry_at]
+    members = store.band_members(np.unique(keys))
+    if not members:
+        return {}
+    member_keys = np.array([k for k, refs in members.items() for _ in refs], dtype=np.uint64)
+    member_refs = np.array([r for refs in members.values() for r in refs], dtype=np.int64)
+    by_key = np.argsort(member_keys, kind="stable")
+    member_keys, member_refs = member_keys[by_key], member_refs[by_key]
+    lo, hi = np.searchsorted(member_keys, keys, "left"), np.searchsorted(member_keys, keys, "right")
+    hits = hi - lo
+    pair_pid = np.repeat(entry_pid, hits)
+    pair_ref = member_refs[np.repeat(lo - np.cumsum(np.r_[0, hits[:-1]]), hits) + np.arange(hits.sum())]
+    span = int(member_refs.max()) + 1
+    codes, shared = np.unique(pair_pid * span + pair_ref, return_counts=True)
+    pid_of, ref_of = codes // span, codes % span
+    order = np.lexsort((ref_of, -shared, pid_of))
+    pid_of, ref_of = pid_of[order], ref_of[order]
+    first = np.searchsorted(pid_of, pid_of, "left")
+    keep = np.arange(pid_of.size) - first < index.config.checks_per_passage
+    candidates: dict[int, list[int]] = {}
+    for pid, ref in zip(pid_of[keep].tolist(), ref_of[keep].tolist()):
+        candidates.setdefault(pid, []).append(ref)
     return candidates
 
 
 def run_passages(index: DedupIndex, doc_ids: list[str], pids: list[int]) -> list[RunPassage]:
-    """This run's passages ``pids`` as a store takes them in."""
-    mh_pids, bands = index.minhash_tier()
-    row_of = {pid: row for row, pid in enumerate(mh_pids.tolist())}
-    exact = set(index.exact_tier().tolist())
-    out = []
-    for pid in pids:
-        row = row_of.get(pid)
-        if row is None and pid not in exact:
-            continue  # too short for either tier (or a sentence of a few words): never deduped
-        out.append(RunPassage(pid, doc_ids[index.doc[pid]], index.line[pid], index.words[pid], bool(index.pinned[pid]),
-                              index.keys[pid], None if row is None else bands[row],
-                              None if row is None else np.array(index.shingles(pid))))
-    return out
-
-
+    """This run's passages ``pids`` as a store takes them in (those that take part in dedup)."""
+    return [RunPassage(pid, doc_ids[index.doc[pid]], index.line[pid], index.words[pid], bool(index.pinned[pid]),
+                       index.keys[pid], index.lookup_keys(pid).copy(), np.array(index.tokens(pid)))
+            for pid in pids if index.deduplicated(pid)]

@@ -4,16 +4,16 @@ Layout, under a key prefix (``?prefix=NAME`` in the URL, default ``cleaner:``):
 - ``meta``: hash of format, settings, created;
 - ``next``: the last passage ref handed out;
 - ``passages``: hash ref -> JSON [doc_id, line, words, pinned, key, run fingerprint];
-- ``shingles``: hash ref -> the sorted uint32 shingle hashes, as bytes;
-- ``b:<band key>`` and ``x:<text key>``: a band's (or an exact-tier text's)
-  bucket, the refs of the passages in it as "ref," strings appended one by one;
+- ``tokens``: hash ref -> the passage's uint32 token ids, as bytes;
+- ``b:<lookup key>``: a lookup key's bucket (``cleaner.dedup.passages``), the
+  refs of the passages in it as "ref," strings appended one by one;
 - ``runs``: hash fingerprint -> JSON of the run's counts.
 
 Claims: a run looks its passages up (remembering how long each bucket was),
 picks its canonicals, then claims each with one Lua script, which Redis runs
 atomically: if none of the passage's buckets grew since the run looked, the
 passage gets a ref and joins its buckets; otherwise the script returns the new
-members, the run checks them (Jaccard, containment or equal text), and either
+members, the run checks them (``cleaner.dedup.walk.check``), and either
 the passage is a copy of one (the concurrent run was first: it wins) or the
 claim is tried again. Two runs can therefore never both keep one passage.
 The claims are made before the run writes its output; a run killed after
@@ -43,8 +43,8 @@ _CLAIM_BATCH = 500
 # client's packing of one argument per key was most of a run's time). Scripts that
 # name keys they were not given need a single Redis server, not a Redis Cluster.
 
-# KEYS: next, passages, shingles. ARGV: bucket prefix, the buckets' keys in hex, the
-# length of each bucket when the run looked (comma-separated), the passage's JSON, its shingles.
+# KEYS: next, passages, tokens. ARGV: bucket prefix, the buckets' keys in hex, the
+# length of each bucket when the run looked (comma-separated), the passage's JSON, its token ids.
 _CLAIM = """
 local names, seen = {}, {}
 for j = 1, #ARGV[2], 16 do names[#names + 1] = ARGV[1] .. string.sub(ARGV[2], j, j + 15) end
@@ -148,21 +148,18 @@ class RedisIndex:
     def band_members(self, keys: np.ndarray) -> dict[int, list[int]]:
         return self._members("b:", keys)
 
-    def exact_members(self, keys: np.ndarray) -> dict[int, list[int]]:
-        return self._members("x:", keys)
-
     def fetch(self, refs: list[int]) -> list[Kept]:
         out = []
         for start in range(0, len(refs), _BATCH):
             chunk = refs[start : start + _BATCH]
             records = self._r.hmget(self.prefix + "passages", chunk)
-            shingles = self._r.hmget(self.prefix + "shingles", chunk)
-            for ref, record, sh in zip(chunk, records, shingles):
+            tokens = self._r.hmget(self.prefix + "tokens", chunk)
+            for ref, record, sh in zip(chunk, records, tokens):
                 if record is None:
                     continue
                 doc_id, line, words, pinned, key, run = json.loads(record)
                 out.append(Kept(ref, doc_id, line, words, bool(pinned), key, run,
-                                None if sh is None else np.frombuffer(sh, dtype=np.uint32)))
+                                np.frombuffer(sh or b"", dtype=np.uint32)))
         return out
 
     def claim(self, passages: list[RunPassage], fingerprint: str, index) -> dict[int, tuple[Kept, float, str]]:
@@ -188,14 +185,14 @@ class RedisIndex:
         return lost
 
     def _claim_call(self, p: RunPassage, fingerprint: str, pipe=None):
-        kind, keys = ("b:", p.bands) if p.bands is not None else ("x:", [p.key])
-        prefix = self.prefix + kind
+        keys = p.bands
+        prefix = self.prefix + "b:"
         hexes = _hex(keys)
         seen = ",".join(str(self._seen.get(prefix + hexes[j : j + 16], 0)) for j in range(0, len(hexes), 16))
         record = json.dumps([p.doc_id, p.line, p.words, int(p.pinned), int(p.key), fingerprint])
-        shingles = b"" if p.shingles is None else p.shingles.astype(np.uint32).tobytes()
-        return self._claim(keys=[self.prefix + "next", self.prefix + "passages", self.prefix + "shingles"],
-                           args=[prefix, hexes, seen, record, shingles], client=pipe)
+        tokens = p.tokens.astype(np.uint32).tobytes()
+        return self._claim(keys=[self.prefix + "next", self.prefix + "passages", self.prefix + "tokens"],
+                           args=[prefix, hexes, seen, record, tokens], client=pipe)
 
     def _check_grown(self, p: RunPassage, detail: list, fingerprint: str, index):
         """A claim was refused: the buckets grew since this run looked. Check the newcomers."""
@@ -213,7 +210,7 @@ class RedisIndex:
                 if kept.doc_id == p.doc_id and kept.line == p.line:
                     return None, 0.0, ""
                 continue
-            checked = copy_of(p.shingles, p.key, kept, index.check)
+            checked = copy_of(p.tokens, kept, index.check, bool(index.cut[p.pid]))
             if checked is not None:
                 return kept, checked[0], checked[1]
         return None

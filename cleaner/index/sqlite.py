@@ -32,8 +32,7 @@ CREATE TABLE runs (run INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE, fi
                    documents INTEGER NOT NULL, passages INTEGER NOT NULL);
 CREATE TABLE passages (ref INTEGER PRIMARY KEY, run INTEGER NOT NULL REFERENCES runs(run), doc_id TEXT NOT NULL,
                        line INTEGER NOT NULL, words INTEGER NOT NULL, pinned INTEGER NOT NULL, key INTEGER NOT NULL,
-                       shingles BLOB);
-CREATE INDEX passages_exact ON passages(key) WHERE shingles IS NULL;
+                       tokens BLOB);
 CREATE TABLE bands (key INTEGER NOT NULL, ref INTEGER NOT NULL, PRIMARY KEY (key, ref)) WITHOUT ROWID;
 """
 
@@ -110,21 +109,16 @@ class SqliteIndex:
         """For each of ``keys`` (uint64 band keys) found in the index: the passages holding it."""
         return self._members("SELECT b.key, b.ref FROM json_each(?) AS q JOIN bands AS b ON b.key = q.value", keys)
 
-    def exact_members(self, keys: np.ndarray) -> dict[int, list[int]]:
-        """For each of ``keys`` (exact-tier text keys) found in the index: the passages with it."""
-        return self._members("SELECT p.key, p.ref FROM json_each(?) AS q JOIN passages AS p "
-                             "ON p.key = q.value AND p.shingles IS NULL", keys)
-
     def fetch(self, refs: list[int]) -> list[Kept]:
         out = []
         for start in range(0, len(refs), _BATCH):
             rows = self._db.execute(
-                "SELECT p.ref, p.doc_id, p.line, p.words, p.pinned, p.key, r.fingerprint, p.shingles "
+                "SELECT p.ref, p.doc_id, p.line, p.words, p.pinned, p.key, r.fingerprint, p.tokens "
                 "FROM json_each(?) AS q JOIN passages AS p ON p.ref = q.value JOIN runs AS r ON r.run = p.run "
                 "ORDER BY p.ref", (json.dumps(refs[start : start + _BATCH]),))
-            for ref, doc_id, line, words, pinned, key, run, shingles in rows:
+            for ref, doc_id, line, words, pinned, key, run, tokens in rows:
                 out.append(Kept(ref, doc_id, line, words, bool(pinned), key & _U64, run,
-                                None if shingles is None else np.frombuffer(shingles, dtype=np.uint32)))
+                                np.frombuffer(tokens or b"", dtype=np.uint32)))
         return out
 
     # --- writes ------------------------------------------------------------------
@@ -147,10 +141,10 @@ class SqliteIndex:
             band_rows: list[tuple] = []
             for ref, p in enumerate(passages, start=base):
                 rows.append((ref, run, p.doc_id, p.line, p.words, int(p.pinned), _signed([p.key])[0],
-                             None if p.shingles is None else p.shingles.astype(np.uint32).tobytes()))
-                if p.bands is not None:
-                    band_rows.extend((key, ref) for key in _signed(p.bands))
+                             p.tokens.astype(np.uint32).tobytes()))
+                band_rows.extend((key, ref) for key in _signed(p.bands))
             self._db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            band_rows.sort()  # in key order: the inserts walk the B-tree once instead of jumping about
             self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", band_rows)
 
     # --- reporting ---------------------------------------------------------------

@@ -1,8 +1,8 @@
 """What an index across runs stores, and the interface its stores (SQLite, Redis) implement.
 
 An index across runs (``--index``) holds the canonical passages of every run
-that used it: their band keys, their exact-tier key, the shingle sets the
-checks need, and where they were kept (document id and line). A run looks its
+that used it: their lookup keys (``cleaner.dedup.passages``), the token ids
+the checks need, and where they were kept (document id and line). A run looks its
 passages up in it before it picks canonicals; a passage that is a checked copy
 of one kept earlier is a duplicate of that one, which wins even when the new
 copy is longer (it was written first; the audit marks such a case
@@ -34,8 +34,10 @@ if TYPE_CHECKING:  # types only: the run's index and counts are made elsewhere, 
 # What makes two runs' passages comparable: a change to any of these changes
 # what counts as a copy, so an index built with other values is refused.
 INDEX_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "threshold", "seed", "minhash_min_words",
-                  "exact_min_words", "truncation_containment")
-INDEX_FORMAT = 1
+                  "exact_min_words", "truncation_containment", "short_max_words", "long_min_words", "edge_words",
+                  "edge_min_words", "edit_share")
+# 2: every passage's lookup keys in one kind of bucket, and its token ids instead of its shingle set.
+INDEX_FORMAT = 2
 
 
 class IndexUnusable(ValueError):
@@ -71,7 +73,7 @@ class Kept:
     pinned: bool
     key: int
     run: str  # the fingerprint of the run that kept it
-    shingles: np.ndarray | None  # None for the exact tier
+    tokens: np.ndarray  # its token ids (``cleaner.dedup.walk``)
 
 
 @dataclass
@@ -84,8 +86,8 @@ class RunPassage:
     words: int
     pinned: bool
     key: int
-    bands: np.ndarray | None  # (bands,) uint64, None for the exact tier
-    shingles: np.ndarray | None
+    bands: np.ndarray  # its lookup keys (``cleaner.dedup.passages``), uint64
+    tokens: np.ndarray  # its token ids
 
 
 
@@ -106,11 +108,7 @@ class Store(Protocol):
     settings: dict
 
     def band_members(self, keys: np.ndarray) -> dict[int, list[int]]:
-        """For each band key held, the refs of the kept passages in that bucket."""
-        ...
-
-    def exact_members(self, keys: np.ndarray) -> dict[int, list[int]]:
-        """For each exact-tier key held, the refs of the kept passages with that key."""
+        """For each lookup key held, the refs of the kept passages in that bucket."""
         ...
 
     def fetch(self, refs: list[int]) -> list[Kept]:

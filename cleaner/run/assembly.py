@@ -31,7 +31,7 @@ class Assembly:
         self.counts: Counter = Counter()
         self.removals: list[Removal] = []
         self.body: list[str] = []
-        self.loose: list[Block] = []  # kept lines that are not dedup passages (no words left after cuts)
+        self.placed: list[Block] = []  # the lines of the body, in order
 
     def result(self) -> tuple[Result, Counter]:
         """The output record, and the counts it adds to the run's."""
@@ -46,8 +46,10 @@ class Assembly:
         if dup_doc is not None and any(b.index in self.fates for b in survivors):
             dup_doc = None  # an allow-listed line spared from the furniture pass is text of its own
         if dup_doc is not None:
+            # A whole copy of another document: what it held of its own (a byline, a line
+            # no other copy has) is in the audit, with the document kept instead.
             self.body = []
-            for b in self.loose:
+            for b in self.placed:
                 self._remove(b, b.kept_text(), "near_duplicate", "whole_document", (dup_doc, None))
         related = [{"text": text} for text in st.related_texts()]
         self.counts["related_items"] += len(related)
@@ -100,8 +102,7 @@ class Assembly:
             self._remove(b, b.kept_text(), "noise", "cut_remainder")
         elif survives:
             self.body.append(b.kept_text())
-            if b.index not in self.pids:
-                self.loose.append(b)
+            self.placed.append(b)
         else:
             self._remove_by_fate(b, self.fates[b.index])
 

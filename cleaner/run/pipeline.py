@@ -7,9 +7,10 @@ dedup index, then spools the stripped document to a temporary file; memory
 holds the index, not the documents. The second pass decides the canonical of
 every passage, then reads the spool back in input order and assembles each
 result. With several workers, the first pass runs on a pool of forked workers
-(``engines/``); in the second, the engine checks the candidate pairs and
-assembles the results (the local engine in processes forked once the first
-pass is done, which see the index by copy-on-write).
+(``engines/``). In the second, dedup walks the passages once in canonical
+order (``cleaner.dedup.index``, one compiled loop, the same on every engine),
+then the engine assembles the results (the local engine in processes forked
+once the first pass is done, which see the decisions by copy-on-write).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
@@ -48,6 +49,8 @@ class Decisions:
     duplicate_of: dict[int, tuple[Canonical, str]]  # copy -> (its canonical, the rule that matched)
     furniture: set[int]  # passages whose line is site furniture
     prior: PriorMatches | None  # earlier runs' passages matched, with an index across runs
+    # Document index -> the id of the document it is a whole copy of (its body goes to the audit).
+    whole: dict[int, str] = field(default_factory=dict)
 
 
 class Cleaner:
@@ -198,7 +201,7 @@ class Cleaner:
         stats = state.stats
         t0 = time.perf_counter()
         engine.end_first_pass()
-        decisions = self._decide(engine, state)
+        decisions = self._decide(state)
         stats.phases["dedup"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # Counted here, not during the first pass, so a rerun of this pass counts once.
@@ -212,20 +215,28 @@ class Cleaner:
             yield Encoded(result.id, result.duplicate_of, output) if encode is not None else output
         stats.phases["second_pass"] = time.perf_counter() - t0
 
-    def _decide(self, engine: Engine, state: Pass1State) -> Decisions:
+    def _decide(self, state: Pass1State) -> Decisions:
         """Site furniture, then each passage's canonical: in this run, an earlier run, or itself."""
         index = state.index
         state.stats.index_bytes, state.stats.index_passages = index.index_bytes(), len(index)
         furniture = self._furniture(state)
         prior = None if self.index is None else match_prior(index, self.index, state.fingerprint)
         with _cycle_collection_paused():
-            order = index.order()
-            links = engine.checked_links(index, order, state.stats)
-            duplicate_of: dict[int, tuple[Canonical, str]] = dict(index.assign(order, links, prior))
-            del links, order  # freed before the assembly, which needs neither
+            duplicate_of: dict[int, tuple[Canonical, str]] = index.decide(prior)
+        state.stats.clusters = index.clusters
+        decisions = Decisions(duplicate_of, furniture, prior)
+        # Whole copies are decided before any claim: what such a document keeps of its own
+        # goes to the audit, never to an index where other runs would find it.
+        decisions.whole = _whole_documents(decisions, state)
         if self.index is not None and prior is not None:
-            duplicate_of = self._claim(self.index, state, duplicate_of, furniture, prior)
-        return Decisions(duplicate_of, furniture, prior)
+            decisions.duplicate_of = self._claim(self.index, state, decisions)
+            # A document whose passages a concurrent run claimed first is a whole copy too, when it
+            # claimed none itself (what it claimed is in the index: it must stay in its output).
+            claimed = {state.index.doc[p.pid] for p in self._to_commit or ()}
+            for d, target in _whole_documents(decisions, state).items():
+                if d not in decisions.whole and d not in claimed:
+                    decisions.whole[d] = target
+        return decisions
 
     @staticmethod
     def _furniture(state: Pass1State) -> set[int]:
@@ -239,12 +250,14 @@ class Cleaner:
                     index.exclude(pid)
         return furniture
 
-    def _claim(self, store: Store, state: Pass1State, duplicate_of: dict, furniture: set[int],
-               prior: PriorMatches) -> dict:
+    def _claim(self, store: Store, state: Pass1State, decisions: Decisions) -> dict:
         """Offer the run's canonicals to the index; one that a concurrent run kept first
         becomes a copy of that run's passage, and so do the passages that were copies of it."""
         index = state.index
-        canonicals = [pid for pid in range(len(index)) if pid not in duplicate_of and pid not in furniture]
+        duplicate_of, furniture, prior = decisions.duplicate_of, decisions.furniture, decisions.prior
+        assert prior is not None  # claims are made with an index across runs
+        canonicals = [pid for pid in range(len(index)) if pid not in duplicate_of and pid not in furniture
+                      and index.doc[pid] not in decisions.whole]
         self._to_commit = run_passages(index, state.doc_ids, canonicals)
         self._fingerprint = state.fingerprint
         lost = {}
@@ -284,17 +297,14 @@ class _JobMaker:
         self.first_pid = np.searchsorted(np.asarray(self.index.doc, dtype=np.int64),
                                          np.arange(len(state.doc_ids) + 1)).tolist()
 
+
     def __call__(self, d: int, ship_document: bool = False) -> AssemblyJob:
         """Document ``d``'s job; with ``ship_document`` (a worker that cannot read the spool) it carries the document."""
         blocks = self.state.passage_blocks
         pids = {blocks[pid]: pid for pid in range(self.first_pid[d], self.first_pid[d + 1])
                 if blocks[pid] != TITLE_BLOCK}  # the title is no line of the body
         fates = {block: fate for block, pid in pids.items() if (fate := self._fate(pid)) is not None}
-        own = list(pids.values())
-        target = None
-        decided = self.decisions.duplicate_of
-        if own and all(p in decided or p in self.decisions.furniture for p in own):
-            target = _duplicate_target(own, self.decisions, self.index, self.state.doc_ids)
+        target = self.decisions.whole.get(d)
         start, end = self.state.spool_offsets[d], self.ends[d]
         if ship_document:
             return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start))
@@ -337,24 +347,62 @@ def _redirect(duplicate_of: dict, lost: dict[int, tuple[PriorPassage, float, str
     return out
 
 
-def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str]) -> str | None:
-    """The document holding most of this one's canonical text; None if it all lives here."""
+def _whole_documents(decisions: Decisions, state: Pass1State) -> dict[int, str]:
+    """Each document that is a whole copy of another (``_duplicate_target``), by document index.
+
+    A document's own kept passages go to the audit with it. So one that keeps a
+    passage a surviving document's copy points to is not emptied (that passage
+    would be nowhere), and that is repeated until no such document is left: copies
+    pointing into documents that are emptied too do not hold them back.
+    """
+    index = state.index
+    docs = np.asarray(index.doc, dtype=np.int64)
+    bounds = np.searchsorted(docs, np.arange(len(state.doc_ids) + 1)).tolist()
+    blocks, share = state.passage_blocks, index.config.whole_document_share
+    whole = {}
+    for d in sorted({index.doc[pid] for pid in decisions.duplicate_of}):
+        own = [pid for pid in range(bounds[d], bounds[d + 1]) if blocks[pid] != TITLE_BLOCK]
+        target = _duplicate_target(own, decisions, index, state.doc_ids, share)
+        if target is not None:
+            whole[d] = target
+    # Which documents' copies point into which: (copying document, document of the kept passage).
+    pointers = {(index.doc[pid], index.doc[canon]) for pid, (canon, _) in decisions.duplicate_of.items()
+                if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
+    while True:
+        held = {kept_in for copying, kept_in in pointers if kept_in in whole and copying not in whole}
+        if not held:
+            return whole
+        for d in held:
+            del whole[d]
+
+
+def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str],
+                      share: float) -> str | None:
+    """The document this one is a whole copy of: the one holding at least ``share`` of its words
+    (the rest, a byline or a line of its own, goes to the audit); None if there is none."""
     # A document of this run is (0, its index, ""); one an earlier run kept is (1, 0, its id): ties go to this run's.
     words_by_doc: dict[tuple, int] = {}
+    total = 0
     for pid in own_pids:
+        if pid in decisions.furniture:
+            continue
         if pid not in decisions.duplicate_of:
+            total += index.words[pid]
             continue
         canon = decisions.duplicate_of[pid][0]
         if isinstance(canon, PriorPassage):
             canon_doc: tuple = (1, 0, decisions.prior.entry(canon).doc_id)  # type: ignore[union-attr]
+        elif index.doc[canon] == index.doc[pid]:
+            continue  # a copy inside the document: its text is here already
         else:
             canon_doc = (0, index.doc[canon], "")
-        if canon_doc[:2] == (0, index.doc[pid]):
-            return None  # an in-document copy: the canonical is in this very document
+        total += index.words[pid]
         words_by_doc[canon_doc] = words_by_doc.get(canon_doc, 0) + index.words[pid]
     if not words_by_doc:
         return None
-    best = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    best, words = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))
+    if words < share * total:
+        return None
     return doc_ids[best[1]] if best[0] == 0 else best[2]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..config import Config
-from ..dedup.passages import PassageInput, PreparedDoc, Preparer
+from ..dedup.passages import PassageInput, PreparedDoc, Preparer, cut_short
 from ..document import Document, Reject, Result, Skipped
 from ..io import html as html_mod
 from ..io.decoding import repair_mojibake
@@ -24,7 +24,7 @@ from ..io.records import record_to_document
 from ..strip.furniture import line_keys
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import tokens
+from ..strip.text import dedup_tokens, name_flags
 from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
@@ -91,14 +91,17 @@ def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skip
     return Reject(source=f"record {position}", reason="unsupported_record", detail=type(record).__name__)
 
 
-def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[str], list[bool], list[bool]]:
+def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[PassageInput], list, list[str], list[bool], list[bool]]:
     """The passages of a stripped document for dedup (the title first), with their blocks,
-    the document's kept lines, which of them may be site furniture, and which may be by their template."""
+    the document's kept lines, which of them may be site furniture, and which may be by their
+    template. Passages under ``short_max`` words get name flags (``dedup.walk``: longer ones
+    are checked without)."""
     passages, blocks, lines, candidates, templated = [], [], [], [], []
     if stripped.title is not None:
-        title_tokens = tokens(stripped.title.kept_text())
+        title_tokens = dedup_tokens(stripped.title.kept_text())
         if title_tokens:
-            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True))
+            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True,
+                                         names=name_flags(stripped.title.kept_text(), len(title_tokens))))
             blocks.append(stripped.title)
     for b in stripped.blocks:
         # A tail-only line is left out of dedup: whether it stays
@@ -106,17 +109,20 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         if not b.kept or b is stripped.title or b.tail_rule is not None:
             continue
         kept_text = b.kept_text()
-        toks = tokens(kept_text)
-        sentence = _SENTENCE_END.search(kept_text) is not None
+        toks = dedup_tokens(kept_text)
+        cut = cut_short(kept_text)
+        sentence = not cut and _SENTENCE_END.search(kept_text) is not None
         # Site furniture is a label, a header, a byline: a sentence that
         # recurs ("The company declined to comment.") is news prose.
         joined = " ".join(toks)
         lines.append(joined)
         candidates.append(not sentence and not b.allowed)
         # A line the model is sure is text (a subheading, a headline) keeps its own count only.
-        templated.append(b.score is None or b.score >= _TEMPLATE_MIN_SCORE or bool(_COUNTS_OR_LINKS.search(joined)))
+        templated.append(b.score is None or b.score >= _TEMPLATE_MIN_SCORE or bool(_COUNTS_OR_LINKS.search(kept_text)))
         if toks:
-            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined))
+            # Names and numbers guard only the short passages' edit check: flagged there alone.
+            names = name_flags(kept_text, len(toks)) if len(toks) < short_max else []
+            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut))
             blocks.append(b)
     return passages, blocks, lines, candidates, templated
 
@@ -148,7 +154,7 @@ class DocumentWork:
         if isinstance(done, Reject):
             return done
         item, stripped = done
-        passages, blocks, lines, candidates, templated = passage_inputs(stripped)
+        passages, blocks, lines, candidates, templated = passage_inputs(stripped, self.config.short_max_words)
         prepared = self._preparer.prepare(passages)
         indices = [TITLE_BLOCK if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)

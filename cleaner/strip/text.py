@@ -33,6 +33,7 @@ def word_count(text: str) -> int:
 
 
 _DIGIT_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def tokens(text: str) -> list[str]:
@@ -55,6 +56,36 @@ def tokens(text: str) -> list[str]:
     if "’" in text:
         text = text.replace("’", "'")
     return WORD_RE.findall(text)
+
+
+# Scripts written without spaces between words: Chinese, Japanese (kana and kanji), Thai,
+# Lao, Khmer, Myanmar. A "word" of \w+ there is a whole clause or sentence.
+NO_SPACE_RE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def dedup_tokens(text: str) -> list[str]:
+    """``tokens(text)`` for dedup: in scripts without spaces each character is a token, so that
+    shingles, lengths and edits count characters there (a three-sentence Japanese paragraph
+    is not three words); scripts with spaces keep their words."""
+    toks = tokens(text)
+    if not NO_SPACE_RE.search(text):
+        return toks
+    out: list[str] = []
+    for t in toks:
+        out.extend(t if NO_SPACE_RE.search(t) else (t,))
+    return out
+
+
+def name_flags(text: str, count: int) -> list[bool]:
+    """Per token of ``tokens(text)`` (``count`` of them), whether it names or counts something:
+    a number, or a capitalised word. Empty when the words do not line up."""
+    raw = words(URL_RE.sub(" ", nfkc(text)) if ("://" in text or "www." in text.lower()) else nfkc(text))
+    if len(raw) != count:
+        return []
+    # At the start of a line any word is capitalised: there only a longer one counts ("Apple",
+    # "Police"; the words that open sentences, "The", "In", "It", are short).
+    return [(w[:1].isupper() and (i > 0 or len(w) > 3)) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
+            for i, w in enumerate(raw)]
 
 
 def normalized(text: str) -> str:

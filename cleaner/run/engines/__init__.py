@@ -1,8 +1,8 @@
 """Where a run's work is done: the :class:`Engine` interface, and the engine a run names.
 
-An engine runs the per-document work of the first pass (``map``), the candidate
-checks of dedup (``checked_links``) and the assembly of results
-(``assemble``). ``local`` forks worker processes on this machine
+An engine runs the per-document work of the first pass (``map``) and the
+assembly of results (``assemble``); dedup between them is one walk in the
+calling process (``cleaner.dedup.index``). ``local`` forks worker processes on this machine
 (``local.py``, over ``pool.py`` and ``forked.py``); ``ray`` runs the same work
 on a Ray cluster (``ray.py``). Both give the same output, byte for byte.
 """
@@ -14,11 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from ...dedup.index import DedupIndex
     from ...document import Result
-    from ..stats import RunStats
     from ..work import AssemblyJob, DocumentWork
 
 ENGINES = ("local", "ray")
@@ -42,10 +38,6 @@ class Engine(Protocol):
 
     def end_first_pass(self) -> None:
         """The first pass is over: release what only it needed."""
-        ...
-
-    def checked_links(self, index: DedupIndex, order: np.ndarray, stats: RunStats) -> dict:
-        """The run's checked candidate pairs, as ``DedupIndex.checked_links`` gives them."""
         ...
 
     def assemble(self, job: Callable[[int, bool], AssemblyJob], documents: int,

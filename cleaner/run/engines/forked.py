@@ -1,6 +1,6 @@
 """Work fanned out to processes forked once the run's state is built.
 
-When the second pass starts, the dedup decisions are in this process's memory
+When the assembly starts, the dedup decisions are in this process's memory
 and the documents in its spool. A child forked then sees all of it by
 copy-on-write: no job has to be pickled to tell it what to do, and only its
 results cross a pipe. Results come back in the order of the parts, whichever
@@ -27,22 +27,6 @@ _HEADER = struct.Struct("<Q?")  # payload length, and whether the payload is a f
 class ForkedWorkerError(RuntimeError):
     """A forked child died without its results, or failed: then the exception it raised is
     raised here, with this error (holding the child's traceback) as its cause."""
-
-
-class ForkedMap:
-    """``fan_out(make, parts)``: ``[make(k) for k in range(parts)]``, made by ``processes`` forked children.
-
-    >>> ForkedMap(2)(lambda k: -k, 3)
-    [0, -1, -2]
-    """
-
-    def __init__(self, processes: int):
-        if processes < 1:
-            raise ValueError(f"processes must be at least 1, got {processes}")
-        self.processes = processes
-
-    def __call__(self, make: Callable[[int], Any], parts: int) -> list:
-        return list(forked_stream(make, parts, self.processes))
 
 
 def forked_stream(make: Callable[[int], Any], parts: int, workers: int) -> Iterator[Any]:

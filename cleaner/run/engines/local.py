@@ -1,8 +1,8 @@
 """The local engine: forked worker processes on this machine.
 
 The first pass runs on a :class:`~.pool.WorkerPool` (the calling process
-working too). Then the pool is closed, and the candidate checks and the
-assembly run in processes forked once the run's decisions are in memory
+working too). Then the pool is closed, and the
+assembly runs in processes forked once the run's decisions are in memory
 (``forked.py``): they see the index, the decisions and the spool by
 copy-on-write, so nothing is sent to them and only their results come back.
 """
@@ -14,15 +14,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from .base import PoolEngine
-from .forked import ForkedMap, forked_stream
+from .forked import forked_stream
 from .pool import WorkerPool
 
 if TYPE_CHECKING:
-    import numpy as np
 
-    from ...dedup.index import DedupIndex
     from ...document import Result
-    from ..stats import RunStats
     from ..work import AssemblyJob
     from . import Assembled
 
@@ -52,11 +49,6 @@ class LocalEngine(PoolEngine):
         # closing the pool stops its threads, so the children inherit no lock those
         # threads held (the children run only cleaner's code).
         self._pool.close()
-
-    def checked_links(self, index: DedupIndex, order: np.ndarray, stats: RunStats) -> dict:
-        if self.workers > 1:
-            return index.checked_links(order, fan_out=ForkedMap(self.workers))
-        return index.checked_links(order)
 
     def assemble(self, job: Callable[[int, bool], AssemblyJob], documents: int,
                  encode: Callable[[Result], object] | None) -> Iterator[Assembled]:

@@ -1,4 +1,4 @@
-"""The run's shingle sets on disk: the checks need them, the index's memory does not hold them."""
+"""The run's token ids on disk: the walk needs them, the index's memory does not hold them during the first pass."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from array import array
 import numpy as np
 
 
-class ShingleStore:
-    """Shingle-hash arrays appended to a file, read back by row for the candidate checks.
+class TokenStore:
+    """Token-id arrays (``walk``), one row per passage, appended to a file.
 
-    Rows are read with ``pread``, not through an mmap: mapped pages would count in
-    the run's resident memory until the end, as much as the file (every passage
-    with a candidate is read), while a read row is freed once checked.
+    The walk reads the whole file at once (``all``): it checks passages in
+    canonical order, not file order, and one read costs less than a read a check.
+    A row is read with ``pread`` for the index across runs.
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = None if path is None else str(path)
         # Open for the store's lifetime: close() closes it.
-        self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-shingles-")  # noqa: SIM115
+        self._fh = open(self.path, "w+b") if self.path else tempfile.TemporaryFile(prefix="cleaner-tokens-")  # noqa: SIM115
         self.offsets = array("Q", [0])
         self._dirty = False
 
@@ -37,8 +37,16 @@ class ShingleStore:
             self._fh.flush()
             self._dirty = False
 
+    def all(self) -> np.ndarray:
+        """Every row, one after another (``offsets`` cuts them)."""
+        self.flush()
+        self._fh.seek(0)
+        out = np.fromfile(self._fh, dtype=np.uint32, count=int(self.offsets[-1]))
+        self._fh.seek(0, os.SEEK_END)  # appends go on at the end
+        return out
+
     def get(self, row: int) -> np.ndarray:
-        """The sorted unique shingle hashes of ``row``, read from the file."""
+        """The token ids of ``row``, read from the file."""
         self.flush()
         start, end = self.offsets[row], self.offsets[row + 1]
         return np.frombuffer(os.pread(self._fh.fileno(), (end - start) * 4, start * 4), dtype=np.uint32)
