@@ -118,7 +118,7 @@ def test_a_bad_threshold_or_model_file_fails_before_the_run(cli, tmp_path):
 
 # Pinned at what the shipped model reaches on this slice (README, Strip quality): a change
 # that lets more furniture through, or eats more text, fails here.
-# Measured 0.1217 leak, 0.9922 recall (the rules alone: 0.843, 0.9896).
+# Measured 0.1236 leak, 0.9924 recall (the rules alone: 0.843, 0.9896).
 HELDOUT_LEAK_CEILING = 0.125
 HELDOUT_RECALL_FLOOR = 0.99
 

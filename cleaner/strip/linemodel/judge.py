@@ -65,7 +65,7 @@ def judge_lines(lines: list[str], rule_hits: list[str | None] | None = None, thr
 
 # The share of the way from the cut to certainty a sentence-shaped line's score must go (0.5 -> 0.9).
 SENTENCE_MARGIN = 0.8
-_SENTENCE_MIN_WORDS = 6
+_SENTENCE_MIN_WORDS = 4
 _WORDS, _SENT_END = F.BASE_NAMES.index("log_words"), F.BASE_NAMES.index("sent_end")
 _STOPS = [F.BASE_NAMES.index("stop_density"), F.BASE_NAMES.index("line_stop_density")]
 _CJK = F.BASE_NAMES.index("cjk_ratio")
