@@ -1,27 +1,33 @@
-"""HTML to text blocks: a pre-pass over aggregator containers, then trafilatura.
+"""HTML to the lines of a document: every visible block of the page, each kept or removed with a reason.
 
-The pre-pass removes containers named as furniture by a whole token of their
-class, id, role or aria-label ("share-bar" -> share; "shared" is not "share"),
-and first captures the link texts of related-story containers, which
-extraction would throw away. A container holding most of the page's text is
-never removed, whatever its name: a main wrapper called "social-article" is
-still the article.
+One walk over the parsed page (lxml, as trafilatura loads it) does two things:
 
-trafilatura then extracts the main content as one block per line (paragraphs,
-list items, headings), with ``deduplicate=False``: its dedup cache is process
-global, so results would depend on the order of documents.
+* the pre-pass: containers named as furniture by a whole token of their class,
+  id, role or aria-label ("share-bar" -> share; "shared" is not "share") are
+  marked and later dropped; the link texts of related-story containers are
+  captured first, which extraction would throw away. A container holding most
+  of the page's text is never removed, whatever its name: a main wrapper called
+  "social-article" is still the article;
+* the page's visible blocks (paragraphs, headings, list items, cells, code
+  lines) are listed in page order, each with whether it lies in a removed
+  container and whether it is code (a line of ``<pre>``).
 
-The pre-pass walks the lxml tree that trafilatura then extracts from, so a page
-is parsed once (a BeautifulSoup pass, then trafilatura's own parse, ran at a
-third of the speed); bs4 is used for what it does best, guessing the encoding
-of undeclared bytes.
+trafilatura then extracts the main content from the pruned tree, one block per
+line, with ``deduplicate=False`` (its dedup cache is process global, so results
+would depend on the order of documents). Its lines are aligned with the page's
+blocks: a block it did not take is a removal of its own, so the document's text
+is the whole page and every line of it is accounted for in the audit
+(``--explain``) and on the review page, not only what the strip stage removed.
+
+Source line breaks inside a paragraph are whitespace, not structure: a
+hard-wrapped ``<p>`` is one line (one passage); only ``<pre>`` keeps its lines.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from bs4 import UnicodeDammit
 
@@ -43,13 +49,50 @@ _KEEP_TAGS = {"html", "body", "main", "article", "p", "h1", "h2", "h3", "h4", "h
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 # A container with more than this share of the page's text is the article, not furniture.
 _MAX_SHARE = 0.4
+# No text of the page: dropped before anything else (trafilatura drops them too); left in,
+# their code would count in the share that protects the article's container.
+_INVISIBLE = ("script", "style", "noscript", "template")
+_SKIP = frozenset(_INVISIBLE) | {"head", "title", "meta", "link", "svg", "iframe", "object", "embed", "canvas",
+                                 "math", "select", "option", "button", "input", "img", "picture", "video", "audio"}
+# Tags that start and end a block of text; inline tags (a, span, em, code...) do not.
+_BLOCK_TAGS = frozenset("""
+address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer form
+h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p pre section summary table tbody thead tfoot td th tr ul br
+""".split())
+# Where source line breaks are text: preformatted code keeps its lines.
+_PRE_TAGS = frozenset({"pre", "textarea", "listing", "plaintext", "xmp"})
+_WRAP_RE = re.compile(r"\s*[\r\n]\s*")
+_SPACE_RE = re.compile(r"\s+")
+
+# The reasons the HTML path gives the blocks it removes (the strip stage gives the rest).
+OUTSIDE_MAIN = ("html_boilerplate", "outside_main_content")
+RELATED_CONTAINER = ("related_item", "related_container")
 
 
 @dataclass
 class Extracted:
+    """A page as the document's lines: ``text`` holds every visible block, one per line, in page order.
+
+    ``removed`` maps a 0-based line of ``text`` to the (reason, rule) of the HTML path's
+    removal; ``code`` holds the lines that are preformatted code, which no text rule judges.
+    """
+
     text: str
     title: str | None = None
     related: list[str] = field(default_factory=list)
+    removed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    code: set[int] = field(default_factory=set)
+
+    def kept_lines(self) -> list[int]:
+        """The 0-based lines the extraction kept, in order."""
+        return [i for i, line in enumerate(self.text.split("\n")) if line.strip() and i not in self.removed]
+
+
+@dataclass
+class _Block:
+    text: str
+    code: bool = False
+    removed: tuple[str, str] | None = None  # set by the pre-pass: inside a furniture container
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
@@ -65,10 +108,15 @@ def _tokens(el) -> list[str]:
     return _TOKEN_RE.findall(" ".join(n for n in names if n).lower())
 
 
-def _matches(tokens: list[str], singles: frozenset, pairs: frozenset) -> bool:
-    if any(t in singles for t in tokens):
-        return True
-    return any((a, b) in pairs for a, b in zip(tokens, tokens[1:]))
+def _matches(tokens: list[str], singles: frozenset, pairs: frozenset) -> str | None:
+    """The token (or token pair) of ``tokens`` that names the container, if any."""
+    for t in tokens:
+        if t in singles:
+            return t
+    for a, b in zip(tokens, tokens[1:]):
+        if (a, b) in pairs:
+            return f"{a}-{b}"
+    return None
 
 
 def _text_len(el) -> int:
@@ -95,68 +143,193 @@ def parse(html: str):
     return tree
 
 
-def prepass(tree) -> tuple[list[str], int]:
-    """Remove furniture containers from ``tree`` in place; return the related link texts captured, and a count."""
-    body = tree.find("body")
-    if body is None:
-        body = tree
-    # Scripts and styles are no text of the page (trafilatura drops them too); left
-    # in, their code would count in the share that protects the article's container.
-    for el in list(body.iter("script", "style", "noscript", "template")):
-        el.drop_tree()
-    total = _text_len(body) or 1
-    related: list[str] = []
-    removed = 0
-    # Document order, outer before inner: once a container goes, its children go with it.
-    for el in list(body.iter()):
-        if not isinstance(el.tag, str) or el.tag in _KEEP_TAGS or el.getparent() is None:
-            continue
+class _Walk:
+    """One pass over the body: the furniture containers and the visible blocks, in page order."""
+
+    def __init__(self, body):
+        self.total = _text_len(body) or 1
+        self.blocks: list[_Block] = []
+        self.dropped: list = []
+        self.related: list[str] = []
+        self._parts: list[str] = []
+
+    def _flush(self, pre: int, removed: tuple[str, str] | None) -> None:
+        raw = "".join(self._parts)
+        self._parts = []
+        if pre:
+            lines = [line.strip() for line in raw.splitlines()]
+            self.blocks.extend(_Block(line, True, removed) for line in lines if line)
+            return
+        text = _SPACE_RE.sub(" ", raw).strip()
+        if text:
+            self.blocks.append(_Block(text, False, removed))
+
+    def _furniture(self, el, removed: tuple[str, str] | None, root) -> tuple[str, str] | None:
+        """Why a container is furniture by its name (None: it is not, or it is inside one already)."""
+        if removed is not None or el is root or el.tag in _KEEP_TAGS or el.getparent() is None:
+            return None
         tokens = _tokens(el)
-        if not tokens or not _matches(tokens, FURNITURE_TOKENS, RELATED_PAIRS):
-            continue
-        if not _attached(el, body):
-            continue
-        if _text_len(el) > _MAX_SHARE * total:
-            continue
+        name = _matches(tokens, FURNITURE_TOKENS, RELATED_PAIRS) if tokens else None
+        if name is None or _text_len(el) > _MAX_SHARE * self.total:
+            return None
         if _matches(tokens, RELATED_TOKENS, RELATED_PAIRS):
-            related.extend(_link_items(el))
-        el.drop_tree()
-        removed += 1
-    return related, removed
+            self.related.extend(_link_items(el))
+            return RELATED_CONTAINER
+        return ("html_furniture", "container:" + name)
+
+    def run(self, root, removed: tuple[str, str] | None = None, pre: int = 0) -> None:
+        """Walk ``root``'s subtree; a furniture container found inside is walked as removed."""
+        from lxml import etree
+
+        opaque: set[int] = set()  # elements whose subtree is not walked here: only their tail is text
+        walker = etree.iterwalk(root, events=("start", "end"))
+        for event, el in walker:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                why = None if not tag or tag in _SKIP else self._furniture(el, removed, root)
+                if not tag or tag in _SKIP or why is not None:
+                    walker.skip_subtree()
+                    opaque.add(id(el))
+                    if why is not None:
+                        self._flush(pre, removed)
+                        self.dropped.append(el)
+                        self.run(el, why, pre)
+                    continue
+                if tag in _BLOCK_TAGS:
+                    self._flush(pre, removed)
+                pre += tag in _PRE_TAGS
+                self._parts.append(el.text or "")
+                continue
+            if id(el) not in opaque:
+                if tag in _BLOCK_TAGS or tag in _PRE_TAGS:
+                    self._flush(pre, removed)
+                pre -= tag in _PRE_TAGS
+            if el is not root and el.tail:
+                self._parts.append(el.tail)
+        self._flush(pre, removed)
 
 
-def _attached(el, root) -> bool:
-    """Still in the tree: a child of a removed container is gone with it."""
+def _unwrap(body) -> None:
+    """Source line breaks inside running text are spaces: a hard-wrapped paragraph is one line."""
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in _PRE_TAGS:
+            continue
+        if el.text and "\n" in el.text and not _in_pre(el):
+            el.text = _WRAP_RE.sub(" ", el.text)
+        if el.tail and "\n" in el.tail and not _in_pre(el.getparent()):
+            el.tail = _WRAP_RE.sub(" ", el.tail)
+
+
+def _in_pre(el) -> bool:
     while el is not None:
-        if el is root:
+        if el.tag in _PRE_TAGS:
             return True
         el = el.getparent()
     return False
+
+
+def prepass(tree) -> tuple[list[str], int]:
+    """Remove furniture containers from ``tree`` in place; return the related link texts captured, and a count."""
+    walk = _page_blocks(tree)
+    return walk.related, len(walk.dropped)
+
+
+def _page_blocks(tree) -> _Walk:
+    """Drop invisible elements, list the page's blocks, then drop the furniture containers found."""
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    for el in list(body.iter(*_INVISIBLE)):
+        el.drop_tree()
+    _unwrap(body)
+    walk = _Walk(body)
+    walk.run(body)
+    for el in walk.dropped:
+        el.drop_tree()
+    return walk
+
+
+def _key(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip().lower()
+
+
+def _title(tree) -> str | None:
+    """The page's title from its metadata (og:title, JSON-LD, <title>/<h1>), without the date and
+    author searches that trafilatura's full metadata pass makes (a third of its time)."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
+    meta = examine_meta(tree)
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD parser fails on broken markup; no title then
+        pass
+    title = meta.title or extract_title(tree)
+    return title.strip() or None if title else None
 
 
 def extract(html: str, url: str | None = None) -> Extracted:
     import trafilatura
 
     tree = parse(html)
-    related, _ = prepass(tree)
+    title = _title(tree)
+    walk = _page_blocks(tree)
     raw = trafilatura.extract(
-        tree, url=url, output_format="json", with_metadata=True, deduplicate=False,
+        tree, url=url, output_format="txt", with_metadata=False, deduplicate=False,
         include_comments=False, include_tables=True, include_images=False, include_links=False,
     )
-    if raw is None:
-        return Extracted(text="", related=related)
-    data = json.loads(raw)
-    text = data.get("text") or ""
-    title = (data.get("title") or "").strip() or None
-    return Extracted(text=text, title=title, related=related)
+    lines = [line.strip() for line in (raw or "").split("\n") if line.strip()]
+    return _merge(walk.blocks, lines, title, walk.related)
+
+
+def _merge(blocks: list[_Block], lines: list[str], title: str | None, related: list[str]) -> Extracted:
+    """The page's blocks and trafilatura's lines as one text: its lines kept as it wrote them, each
+    block it did not take a removed line at its place in the page."""
+    out: list[str] = []
+    removed: dict[int, tuple[str, str]] = {}
+    code: set[int] = set()
+    live = [b for b in blocks if b.removed is None]
+    ops = SequenceMatcher(None, [_key(b.text) for b in live], [_key(t) for t in lines], autojunk=False).get_opcodes()
+    # The pre-pass's removals sit between the live blocks they came between.
+    pending = _interleave(blocks)
+    for op, i1, i2, j1, j2 in ops:
+        covered = " ".join(_key(t) for t in lines[j1:j2])
+        for i in range(i1, i2):
+            for b in pending[i]:
+                removed[len(out)] = b.removed  # type: ignore[assignment]
+                out.append(b.text)
+            b = live[i]
+            if op == "equal":
+                if b.code:
+                    code.add(len(out))
+                out.append(lines[j1 + i - i1])
+            elif _key(b.text) not in covered:
+                removed[len(out)] = OUTSIDE_MAIN
+                out.append(b.text)
+        if op != "equal":
+            out.extend(lines[j1:j2])
+    for b in pending[len(live)]:
+        removed[len(out)] = b.removed  # type: ignore[assignment]
+        out.append(b.text)
+    text = "\n".join(out)
+    if title and (not lines or _key(title) != _key(lines[0])):
+        text = title + "\n" + text
+        removed = {k + 1: v for k, v in removed.items()}
+        code = {k + 1 for k in code}
+    return Extracted(text=text, title=title, related=related, removed=removed, code=code)
+
+
+def _interleave(blocks: list[_Block]) -> list[list[_Block]]:
+    """For each live block (and one past the end), the pre-pass's removed blocks just before it."""
+    pending: list[list[_Block]] = [[]]
+    for b in blocks:
+        if b.removed is None:
+            pending.append([])
+        else:
+            pending[-1].append(b)
+    # pending[k] holds the removed blocks before live block k; the last list, those after the last.
+    return pending
 
 
 def to_document_text(extracted: Extracted) -> str:
-    """The title as the first line, then one block per line: the shape the strip stage reads."""
-    lines = []
-    first = extracted.text.split("\n", 1)[0].strip() if extracted.text else ""
-    if extracted.title and extracted.title != first:
-        lines.append(extracted.title)
-    if extracted.text:
-        lines.append(extracted.text)
-    return "\n".join(lines)
+    """The page's lines: the title first when the extraction does not start with it, then every block."""
+    return extracted.text

@@ -192,13 +192,11 @@ class DocumentWork:
             return over
         try:
             with time_limit(cfg.doc_time_limit):
-                extra_related: list[str] = []
-                was_html = doc.html is not None
+                extracted = None
                 if doc.html is not None:
                     extracted = html_mod.extract(doc.html, url=doc.metadata.get("url"))
                     doc.text = html_mod.to_document_text(extracted)
                     doc.html = None  # the spool needs only the text
-                    extra_related = extracted.related
                 over = self._over_lines(doc)
                 if over is not None:
                     return over
@@ -207,8 +205,12 @@ class DocumentWork:
                     if fixed != doc.text:
                         doc.text = fixed
                         doc.notes["repaired"] = "mojibake"
-                stripped = strip_document(doc.text, cfg, doc.metadata, extracted=was_html)
-                stripped.add_related(extra_related)
+                if extracted is None:
+                    stripped = strip_document(doc.text, cfg, doc.metadata)
+                else:
+                    stripped = strip_document(doc.text, cfg, doc.metadata, extracted=True,
+                                              removed=extracted.removed, code=extracted.code)
+                    stripped.add_related(extracted.related)
         except DocumentTimeout as exc:
             return Reject(source=doc.source or doc.id, reason="time_limit", detail=str(exc), id=doc.id)
         except (ValueError, TypeError, LookupError, RecursionError, MemoryError) as exc:

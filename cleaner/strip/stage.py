@@ -79,16 +79,44 @@ class Stripped:
 
 
 def strip_document(text: str, config: Config | None = None, metadata: dict | None = None,
-                   extracted: bool = False) -> Stripped:
+                   extracted: bool = False, removed: dict[int, tuple[str, str]] | None = None,
+                   code: set[int] | frozenset[int] = frozenset()) -> Stripped:
     """``metadata`` (the record's fields) tells which user rules apply: by language and site.
 
     ``extracted``: the text is an HTML page's main content, already pruned by its structure;
     the line model then scores lines and picks the headline but removes none, since it was
     trained on whole dumps and costs such text more recall than it saves (fundus80: recall
     0.939 with its removals, 0.946 without; tests/test_html.py).
+
+    ``removed`` (0-based line -> (reason, rule)): lines the HTML path already removed; they keep
+    that verdict and are no context of the lines judged here. ``code`` (0-based lines): code of
+    the page, which no rule written for prose judges (a "}" is not noise, "share:" no widget).
     """
     cfg = config or Config()
-    blocks = segment(text)
+    everything = segment(text)
+    given = removed or {}
+    for b in everything:
+        b.verdict = given.get(b.line - 1)
+        b.allowed = b.line - 1 in code
+    blocks = [b for b in everything if b.verdict is None]
+    if len(blocks) == len(everything):
+        return _strip_blocks(blocks, cfg, metadata, text, extracted)
+    # The lines judged here are numbered as if the removed ones were not there: the structure
+    # steps read adjacent lines as one list (a related-story run), as they would in a dump.
+    lines = [b.line for b in blocks]
+    for index, b in enumerate(blocks):
+        b.index, b.line = index, index + 1
+    stripped = _strip_blocks(blocks, cfg, metadata, text, extracted)
+    for b, line in zip(blocks, lines):
+        b.line = line
+    for index, b in enumerate(everything):
+        b.index = index
+    stripped.blocks = everything
+    return stripped
+
+
+def _strip_blocks(blocks: list[Block], cfg: Config, metadata: dict | None, text: str, extracted: bool) -> Stripped:
+    """The rules, the structure steps and the line model over the lines still to judge."""
     for b in blocks:
         if len(b.text) > cfg.max_line_chars:  # only when over_limit = "truncate"; "reject" never gets here
             b.cuts.append((cfg.max_line_chars, len(b.text), "over_limit", "max_line_chars"))
@@ -98,7 +126,7 @@ def strip_document(text: str, config: Config | None = None, metadata: dict | Non
         user_ids = cfg.rules.for_document(metadata, text)
         user = cfg.rules.select(user_ids)
         for b in blocks:
-            b.allowed = cfg.rules.allows(b.text)
+            b.allowed = b.allowed or cfg.rules.allows(b.text)
     _judge(blocks, user)
     # Spans cut from inside a line first, then the line rules judge what is left,
     # so that a second run over the output finds nothing more to remove.
