@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import pytest
 
 from cleaner import Cleaner, Config, Document
@@ -99,3 +102,56 @@ def test_fundus80_score_floor(fundus_summary):
     ours = fundus_summary["cleaner"]
     assert ours["precision"] >= 0.963 and ours["recall"] >= 0.943, ours
     assert ours["leaked_lines"] <= 3, ours["leaks"]
+
+
+# Real pages (tests/data/html/README.md: sources and licences).
+HTML_DATA = Path(__file__).parent / "data" / "html"
+
+
+def _page(name: str) -> str:
+    return gzip.decompress((HTML_DATA / name).read_bytes()).decode("utf-8", "replace")
+
+
+def _run(html: str):
+    (result,) = list(Cleaner().run([Document(id="p", text="", html=html)]))
+    return result
+
+
+def test_every_line_of_an_html_page_is_accounted_for_in_the_audit():
+    # The cookie banner, navigation and share bar the pre-pass takes out are removals like any other.
+    result = _run(_page("wcxb-0343-uschamber.html.gz"))
+    by_line = {r.line for r in result.removals}
+    body = set(result.body.split("\n\n"))
+    related = {r["text"] for r in result.related}
+    lines = result.source_text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if line and line != result.title:
+            assert number in by_line or line in body or line in related, (number, line)
+    assert result.metadata["cleaner"]["removed"] == len(result.removals)
+    rules = {r.rule for r in result.removals}
+    assert {"container:cookie", "container:share", "outside_main_content"} <= rules, rules
+    for gone in ("cookie", "Share"):
+        assert not any(gone in p for p in body if len(p.split()) < 8), gone
+
+
+def test_code_lines_of_a_technical_page_are_not_judged_as_prose():
+    # A closing brace is a line of code, not noise; a box-drawing table rule is part of its table.
+    for name, lines in (("readability-v8-blog.html.gz", ("}", ")")), ("readability-toc-missing.html.gz", ("────",))):
+        result = _run(_page(name))
+        body = result.body.split("\n\n")
+        for line in lines:
+            assert any(p.startswith(line) for p in body), (name, line)
+        assert not [r for r in result.removals if r.reason == "noise"], name
+
+
+def test_a_hard_wrapped_paragraph_is_one_passage():
+    import lxml.html
+
+    html = _page("readability-salon-1.html.gz")
+    body = _run(html).body.split("\n\n")
+    wrapped = [" ".join(p.text_content().split()) for p in lxml.html.fromstring(html).iter("p")
+               if "\n" in p.text_content().strip() and len(p.text_content().split()) >= 20]
+    found = [w for w in wrapped if any(w[:60] in b for b in body)]
+    assert len(found) >= 10, len(found)
+    assert all(w in body for w in found), [w[:60] for w in found if w not in body]

@@ -53,16 +53,24 @@ _MAX_SHARE = 0.4
 # their code would count in the share that protects the article's container.
 _INVISIBLE = ("script", "style", "noscript", "template")
 _SKIP = frozenset(_INVISIBLE) | {"head", "title", "meta", "link", "svg", "iframe", "object", "embed", "canvas",
-                                 "math", "select", "option", "button", "input", "img", "picture", "video", "audio"}
+                                 "math", "select", "option", "button", "input", "textarea", "img", "picture", "video",
+                                 "audio"}
 # Tags that start and end a block of text; inline tags (a, span, em, code...) do not.
 _BLOCK_TAGS = frozenset("""
 address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer form
 h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p pre section summary table tbody thead tfoot td th tr ul br
 """.split())
 # Where source line breaks are text: preformatted code keeps its lines.
-_PRE_TAGS = frozenset({"pre", "textarea", "listing", "plaintext", "xmp"})
+_PRE_TAGS = frozenset({"pre", "listing", "plaintext", "xmp"})
 _WRAP_RE = re.compile(r"\s*[\r\n]\s*")
 _SPACE_RE = re.compile(r"\s+")
+# Where a line ends, exactly as the strip stage splits a document (strip.segment.LINE_BREAK_RE):
+# the line numbers given to the removals here must be its line numbers.
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE_BREAK_RE.split(text)
 
 # The reasons the HTML path gives the blocks it removes (the strip stage gives the rest).
 OUTSIDE_MAIN = ("html_boilerplate", "outside_main_content")
@@ -85,7 +93,7 @@ class Extracted:
 
     def kept_lines(self) -> list[int]:
         """The 0-based lines the extraction kept, in order."""
-        return [i for i, line in enumerate(self.text.split("\n")) if line.strip() and i not in self.removed]
+        return [i for i, line in enumerate(split_lines(self.text)) if line.strip() and i not in self.removed]
 
 
 @dataclass
@@ -157,7 +165,7 @@ class _Walk:
         raw = "".join(self._parts)
         self._parts = []
         if pre:
-            lines = [line.strip() for line in raw.splitlines()]
+            lines = [line.strip() for line in split_lines(raw)]
             self.blocks.extend(_Block(line, True, removed) for line in lines if line)
             return
         text = _SPACE_RE.sub(" ", raw).strip()
@@ -261,7 +269,7 @@ def _title(tree) -> str | None:
     meta = examine_meta(tree)
     try:
         meta = extract_meta_json(tree, meta)
-    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD parser fails on broken markup; no title then
+    except Exception:  # trafilatura's JSON-LD parser fails on broken markup (it guards this call too)
         pass
     title = meta.title or extract_title(tree)
     return title.strip() or None if title else None
@@ -277,7 +285,8 @@ def extract(html: str, url: str | None = None) -> Extracted:
         tree, url=url, output_format="txt", with_metadata=False, deduplicate=False,
         include_comments=False, include_tables=True, include_images=False, include_links=False,
     )
-    lines = [line.strip() for line in (raw or "").split("\n") if line.strip()]
+    # Lines as the strip stage will split them (\r too), so that line numbers agree.
+    lines = [line.strip() for line in split_lines(raw or "") if line.strip()]
     return _merge(walk.blocks, lines, title, walk.related)
 
 

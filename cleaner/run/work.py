@@ -103,7 +103,7 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
     for b in stripped.blocks:
         # A tail-only line is left out of dedup: whether it stays
         # depends on where the document ends, decided at assembly.
-        if not b.kept or b is stripped.title or b.tail_rule is not None:
+        if not b.kept or b is stripped.title or b.tail_rule is not None or b.code:
             continue
         kept_text = b.kept_text()
         toks = tokens(kept_text)

@@ -97,7 +97,7 @@ def strip_document(text: str, config: Config | None = None, metadata: dict | Non
     given = removed or {}
     for b in everything:
         b.verdict = given.get(b.line - 1)
-        b.allowed = b.line - 1 in code
+        b.code = b.allowed = b.line - 1 in code
     blocks = [b for b in everything if b.verdict is None]
     if len(blocks) == len(everything):
         return _strip_blocks(blocks, cfg, metadata, text, extracted)
