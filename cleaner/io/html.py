@@ -111,8 +111,14 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     return dammit.unicode_markup
 
 
+_NAME_ATTRS = ("class", "id", "role", "aria-label", "data-component", "data-module")
+
+
 def _tokens(el) -> list[str]:
-    names = [el.get(attr) for attr in ("class", "id", "role", "aria-label", "data-component", "data-module")]
+    attrib = el.attrib
+    if not attrib:  # most elements: no name to read
+        return []
+    names = [attrib.get(attr) for attr in _NAME_ATTRS]
     return _TOKEN_RE.findall(" ".join(n for n in names if n).lower())
 
 
@@ -164,13 +170,13 @@ class _Walk:
     def _flush(self, pre: int, removed: tuple[str, str] | None) -> None:
         raw = "".join(self._parts)
         self._parts = []
+        if not raw or raw.isspace():  # most calls: the gap between two tags
+            return
         if pre:
             lines = [line.strip() for line in split_lines(raw)]
             self.blocks.extend(_Block(line, True, removed) for line in lines if line)
             return
-        text = _SPACE_RE.sub(" ", raw).strip()
-        if text:
-            self.blocks.append(_Block(text, False, removed))
+        self.blocks.append(_Block(" ".join(raw.split()), False, removed))
 
     def _furniture(self, el, removed: tuple[str, str] | None, root) -> tuple[str, str] | None:
         """Why a container is furniture by its name (None: it is not, or it is inside one already)."""
@@ -189,7 +195,8 @@ class _Walk:
         """Walk ``root``'s subtree; a furniture container found inside is walked as removed."""
         from lxml import etree
 
-        opaque: set[int] = set()  # elements whose subtree is not walked here: only their tail is text
+        # A skipped element's end comes right after its start: only its tail is text here.
+        skipped = None
         walker = etree.iterwalk(root, events=("start", "end"))
         for event, el in walker:
             tag = el.tag if isinstance(el.tag, str) else ""
@@ -197,7 +204,7 @@ class _Walk:
                 why = None if not tag or tag in _SKIP else self._furniture(el, removed, root)
                 if not tag or tag in _SKIP or why is not None:
                     walker.skip_subtree()
-                    opaque.add(id(el))
+                    skipped = el
                     if why is not None:
                         self._flush(pre, removed)
                         self.dropped.append(el)
@@ -206,34 +213,27 @@ class _Walk:
                 if tag in _BLOCK_TAGS:
                     self._flush(pre, removed)
                 pre += tag in _PRE_TAGS
-                self._parts.append(el.text or "")
+                self._parts.append(_unwrapped(el, "text", pre))
                 continue
-            if id(el) not in opaque:
+            if el is not skipped:
                 if tag in _BLOCK_TAGS or tag in _PRE_TAGS:
                     self._flush(pre, removed)
                 pre -= tag in _PRE_TAGS
-            if el is not root and el.tail:
-                self._parts.append(el.tail)
+            if el is not root:
+                self._parts.append(_unwrapped(el, "tail", pre))
         self._flush(pre, removed)
 
 
-def _unwrap(body) -> None:
-    """Source line breaks inside running text are spaces: a hard-wrapped paragraph is one line."""
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el.tag in _PRE_TAGS:
-            continue
-        if el.text and "\n" in el.text and not _in_pre(el):
-            el.text = _WRAP_RE.sub(" ", el.text)
-        if el.tail and "\n" in el.tail and not _in_pre(el.getparent()):
-            el.tail = _WRAP_RE.sub(" ", el.tail)
-
-
-def _in_pre(el) -> bool:
-    while el is not None:
-        if el.tag in _PRE_TAGS:
-            return True
-        el = el.getparent()
-    return False
+def _unwrapped(el, attr: str, pre: int) -> str:
+    """``el``'s text or tail, its source line breaks made spaces outside ``<pre>`` (in the tree too,
+    for the extraction): a hard-wrapped paragraph is one line."""
+    text = getattr(el, attr)
+    if not text:
+        return ""
+    if not pre and ("\n" in text or "\r" in text):
+        text = " " if text.isspace() else _WRAP_RE.sub(" ", text)
+        setattr(el, attr, text)
+    return text
 
 
 def prepass(tree) -> tuple[list[str], int]:
@@ -249,7 +249,6 @@ def _page_blocks(tree) -> _Walk:
         body = tree
     for el in list(body.iter(*_INVISIBLE)):
         el.drop_tree()
-    _unwrap(body)
     walk = _Walk(body)
     walk.run(body)
     for el in walk.dropped:
