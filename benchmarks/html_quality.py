@@ -267,6 +267,7 @@ def speed(pages: list[Page], rounds: int = 3) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="speed rounds (side by side)")
+    parser.add_argument("--no-speed", action="store_true", help="quality only")
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
     args = parser.parse_args()
     out: dict = {"sets": {}}
@@ -276,7 +277,8 @@ def main() -> None:
         all_pages += pages
         summary, per_page = evaluate(name, pages, others=True)
         out["sets"][name] = {"pages": len(pages), "summary": summary, "per_page": per_page}
-    out["speed"] = {"pages": len(all_pages), "sides": speed(all_pages, args.rounds)}
+    if not args.no_speed:
+        out["speed"] = {"pages": len(all_pages), "sides": speed(all_pages, args.rounds)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "html_quality.json").write_text(json.dumps(out, indent=2) + "\n")
     md = _markdown(out)
@@ -295,7 +297,9 @@ def _markdown(out: dict) -> str:
             without = f"{v['without_leaked']} / {v['without_total']}" if v["without_total"] else "-"
             md.append(f"| {side} | {v['precision']} | {v['recall']} | {v['f1']} | {v['leaked_lines']} | {with_kept} | {without} |")
         md.append("")
-    sp = out["speed"]
+    sp = out.get("speed")
+    if sp is None:
+        return "\n".join(md) + "\n"
     md += [f"### Speed: {sp['pages']} pages, side by side (median of rounds)", "",
            "| | pages/s | ratio to trafilatura | rounds |", "|---|---|---|---|"]
     for side, v in sp["sides"].items():

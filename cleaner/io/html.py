@@ -62,6 +62,8 @@ h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p pre section summary table tb
 """.split())
 # Where source line breaks are text: preformatted code keeps its lines.
 _PRE_TAGS = frozenset({"pre", "listing", "plaintext", "xmp"})
+_MAIN_TAGS = frozenset({"main", "article"})
+_CHROME_TAGS = frozenset({"header", "footer", "nav", "aside", "form"})
 _WRAP_RE = re.compile(r"\s*[\r\n]\s*")
 _SPACE_RE = re.compile(r"\s+")
 # Where a line ends, exactly as the strip stage splits a document (strip.segment.LINE_BREAK_RE):
@@ -90,6 +92,10 @@ class Extracted:
     related: list[str] = field(default_factory=list)
     removed: dict[int, tuple[str, str]] = field(default_factory=dict)
     code: set[int] = field(default_factory=set)
+    blocks: list[PageBlock] = field(default_factory=list)
+    # For each line of ``text``, the index of its block in ``blocks`` (None: a line of the
+    # extraction that no block matches, or the title).
+    source: list[int | None] = field(default_factory=list)
 
     def kept_lines(self) -> list[int]:
         """The 0-based lines the extraction kept, in order."""
@@ -97,10 +103,19 @@ class Extracted:
 
 
 @dataclass
-class _Block:
+class PageBlock:
+    """One visible block of a page and where it sits: the structure a block model reads."""
+
     text: str
     code: bool = False
     removed: tuple[str, str] | None = None  # set by the pre-pass: inside a furniture container
+    tag: str = ""  # the block element that holds it (p, li, h2, td, div...)
+    depth: int = 0  # elements open around it
+    link_share: float = 0.0  # share of its characters inside links
+    in_main: bool = False  # inside <main> or <article>
+    in_chrome: bool = False  # inside <header>, <footer>, <nav>, <aside> or <form>
+    siblings: int = 0  # blocks of the same shape beside it: same tag and class under the same parent
+    taken: bool = False  # the extraction (trafilatura) kept it
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
@@ -162,21 +177,65 @@ class _Walk:
 
     def __init__(self, body):
         self.total = _text_len(body) or 1
-        self.blocks: list[_Block] = []
+        self.blocks: list[PageBlock] = []
         self.dropped: list = []
         self.related: list[str] = []
         self._parts: list[str] = []
+        self._link_chars = 0
+        self._open: list = []  # the block elements open around the text being read
+        self._main = self._chrome = self._links = 0
+        self._shapes: dict[int, dict[tuple, int]] = {}  # per parent: how many children of each shape
 
     def _flush(self, pre: int, removed: tuple[str, str] | None) -> None:
         raw = "".join(self._parts)
-        self._parts = []
+        links, self._parts, self._link_chars = self._link_chars, [], 0
         if not raw or raw.isspace():  # most calls: the gap between two tags
             return
         if pre:
             lines = [line.strip() for line in split_lines(raw)]
-            self.blocks.extend(_Block(line, True, removed) for line in lines if line)
+            self.blocks.extend(self._block(line, True, removed, 0.0) for line in lines if line)
             return
-        self.blocks.append(_Block(" ".join(raw.split()), False, removed))
+        text = " ".join(raw.split())
+        self.blocks.append(self._block(text, False, removed, min(1.0, links / max(1, len(text)))))
+
+    def _block(self, text: str, code: bool, removed: tuple[str, str] | None, link_share: float) -> PageBlock:
+        owner = self._open[-1] if self._open else None
+        return PageBlock(text, code, removed, owner.tag if owner is not None else "", len(self._open), link_share,
+                         self._main > 0, self._chrome > 0, self._siblings(owner))
+
+    def _siblings(self, el) -> int:
+        """Children of ``el``'s parent that have its tag and class: a list item among 30 alike."""
+        parent = el.getparent() if el is not None else None
+        if parent is None:
+            return 0
+        shapes = self._shapes.get(id(parent))
+        if shapes is None:
+            shapes = {}
+            for child in parent:
+                shape = (child.tag, child.get("class"))
+                shapes[shape] = shapes.get(shape, 0) + 1
+            self._shapes[id(parent)] = shapes
+        return shapes.get((el.tag, el.get("class")), 1) - 1
+
+    def _enter(self, el, tag: str, sign: int) -> None:
+        """Keep count of the containers open around the text: main, chrome, links, block elements."""
+        if tag in _MAIN_TAGS:
+            self._main += sign
+        elif tag in _CHROME_TAGS:
+            self._chrome += sign
+        elif tag == "a":
+            self._links += sign
+        if tag in _BLOCK_TAGS and tag != "br":
+            if sign > 0:
+                self._open.append(el)
+            else:
+                self._open.pop()
+
+    def _add(self, text: str) -> None:
+        if text:
+            self._parts.append(text)
+            if self._links:
+                self._link_chars += len(text.strip())
 
     def _furniture(self, el, removed: tuple[str, str] | None, root) -> tuple[str, str] | None:
         """Why a container is furniture by its name (None: it is not, or it is inside one already)."""
@@ -213,14 +272,16 @@ class _Walk:
                 if tag in _BLOCK_TAGS:
                     self._flush(pre, removed)
                 pre += tag in _PRE_TAGS
-                self._parts.append(_unwrapped(el, "text", pre))
+                self._enter(el, tag, 1)
+                self._add(_unwrapped(el, "text", pre))
                 continue
             if el is not skipped:
                 if tag in _BLOCK_TAGS or tag in _PRE_TAGS:
                     self._flush(pre, removed)
                 pre -= tag in _PRE_TAGS
+                self._enter(el, tag, -1)
             if el is not root:
-                self._parts.append(_unwrapped(el, "tail", pre))
+                self._add(_unwrapped(el, "tail", pre))
         self._flush(pre, removed)
 
 
@@ -289,51 +350,72 @@ def extract(html: str, url: str | None = None) -> Extracted:
     return _merge(walk.blocks, lines, title, walk.related)
 
 
-def _merge(blocks: list[_Block], lines: list[str], title: str | None, related: list[str]) -> Extracted:
+def _merge(blocks: list[PageBlock], lines: list[str], title: str | None, related: list[str]) -> Extracted:
     """The page's blocks and trafilatura's lines as one text: its lines kept as it wrote them, each
     block it did not take a removed line at its place in the page."""
-    out: list[str] = []
-    removed: dict[int, tuple[str, str]] = {}
-    code: set[int] = set()
-    live = [b for b in blocks if b.removed is None]
-    ops = SequenceMatcher(None, [_key(b.text) for b in live], [_key(t) for t in lines], autojunk=False).get_opcodes()
+    out = _Lines()
+    live = [k for k, b in enumerate(blocks) if b.removed is None]
+    ops = SequenceMatcher(None, [_key(blocks[k].text) for k in live], [_key(t) for t in lines],
+                          autojunk=False).get_opcodes()
     # The pre-pass's removals sit between the live blocks they came between.
     pending = _interleave(blocks)
     for op, i1, i2, j1, j2 in ops:
         covered = " ".join(_key(t) for t in lines[j1:j2])
         for i in range(i1, i2):
-            for b in pending[i]:
-                removed[len(out)] = b.removed  # type: ignore[assignment]
-                out.append(b.text)
-            b = live[i]
+            for k in pending[i]:
+                out.add(blocks[k].text, k, blocks[k].removed)
+            k = live[i]
+            b = blocks[k]
             if op == "equal":
-                if b.code:
-                    code.add(len(out))
-                out.append(lines[j1 + i - i1])
+                b.taken = True
+                out.add(lines[j1 + i - i1], k, None, b.code)
             elif _key(b.text) not in covered:
-                removed[len(out)] = OUTSIDE_MAIN
-                out.append(b.text)
+                out.add(b.text, k, OUTSIDE_MAIN)
+            else:
+                b.taken = True  # its text is inside a line of the extraction
         if op != "equal":
-            out.extend(lines[j1:j2])
-    for b in pending[len(live)]:
-        removed[len(out)] = b.removed  # type: ignore[assignment]
-        out.append(b.text)
-    text = "\n".join(out)
+            for line in lines[j1:j2]:
+                out.add(line, None, None)
+    for k in pending[len(live)]:
+        out.add(blocks[k].text, k, blocks[k].removed)
     if title and (not lines or _key(title) != _key(lines[0])):
-        text = title + "\n" + text
-        removed = {k + 1: v for k, v in removed.items()}
-        code = {k + 1 for k in code}
-    return Extracted(text=text, title=title, related=related, removed=removed, code=code)
+        out.prepend(title)
+    return Extracted(text="\n".join(out.lines), title=title, related=related, removed=out.removed, code=out.code,
+                     blocks=blocks, source=out.source)
 
 
-def _interleave(blocks: list[_Block]) -> list[list[_Block]]:
+class _Lines:
+    """The document's lines as they are built, with what the HTML path knows of each."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.source: list[int | None] = []
+        self.removed: dict[int, tuple[str, str]] = {}
+        self.code: set[int] = set()
+
+    def add(self, text: str, block: int | None, removed: tuple[str, str] | None, code: bool = False) -> None:
+        if removed is not None:
+            self.removed[len(self.lines)] = removed
+        if code:
+            self.code.add(len(self.lines))
+        self.lines.append(text)
+        self.source.append(block)
+
+    def prepend(self, text: str) -> None:
+        self.lines.insert(0, text)
+        self.source.insert(0, None)
+        self.removed = {k + 1: v for k, v in self.removed.items()}
+        self.code = {k + 1 for k in self.code}
+
+
+def _interleave(blocks: list[PageBlock]) -> list[list[int]]:
     """For each live block (and one past the end), the pre-pass's removed blocks just before it."""
-    pending: list[list[_Block]] = [[]]
-    for b in blocks:
+    pending: list[list[int]] = [[]]
+    for k, b in enumerate(blocks):
         if b.removed is None:
             pending.append([])
         else:
-            pending[-1].append(b)
+            pending[-1].append(k)
     # pending[k] holds the removed blocks before live block k; the last list, those after the last.
     return pending
 

@@ -21,6 +21,7 @@ from ..document import Document, Reject, Result, Skipped
 from ..io import html as html_mod
 from ..io.decoding import repair_mojibake
 from ..io.records import record_to_document
+from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
@@ -195,6 +196,7 @@ class DocumentWork:
                 extracted = None
                 if doc.html is not None:
                     extracted = html_mod.extract(doc.html, url=doc.metadata.get("url"))
+                    doc.notes["extraction"] = prune(extracted)
                     doc.text = html_mod.to_document_text(extracted)
                     doc.html = None  # the spool needs only the text
                 over = self._over_lines(doc)
