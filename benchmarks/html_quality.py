@@ -157,6 +157,12 @@ def _trafilatura(html: str) -> str:
     return trafilatura.extract(html, deduplicate=False, include_comments=False, include_tables=True) or ""
 
 
+def _trafilatura_fast(html: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, deduplicate=False, include_comments=False, include_tables=True, fast=True) or ""
+
+
 def _readability(html: str) -> str:
     import lxml.html
     from readability import Document as ReadabilityDocument
@@ -184,8 +190,11 @@ def _readability_installed() -> bool:
 
 
 def sides(others: bool = True) -> dict:
-    """The extractors compared: trafilatura and cleaner, and with ``others`` readability-lxml if installed."""
+    """The extractors compared: trafilatura and cleaner, and with ``others`` trafilatura's fast mode
+    (no fallback extractors) and readability-lxml if installed."""
     out = {"trafilatura": _trafilatura, "cleaner": _cleaner}
+    if others:
+        out["trafilatura-fast"] = _trafilatura_fast
     if others and _readability_installed():
         out["readability-lxml"] = _readability
     return out
