@@ -182,7 +182,9 @@ class _Walk:
         self._link_chars = 0
         self._open: list = []  # the block elements open around the text being read
         self._main = self._chrome = self._links = 0
-        self._shapes: dict[int, dict[tuple, int]] = {}  # per parent: how many children of each shape
+        # Per parent element (the key keeps its proxy alive: an id() could be reused by another
+        # element once a proxy is freed): how many children of each shape it has.
+        self._shapes: dict = {}
 
     def _flush(self, pre: int, removed: tuple[str, str] | None) -> None:
         raw = "".join(self._parts)
@@ -206,13 +208,13 @@ class _Walk:
         parent = el.getparent() if el is not None else None
         if parent is None:
             return 0
-        shapes = self._shapes.get(id(parent))
+        shapes = self._shapes.get(parent)
         if shapes is None:
             shapes = {}
             for child in parent:
                 shape = (child.tag, child.get("class"))
                 shapes[shape] = shapes.get(shape, 0) + 1
-            self._shapes[id(parent)] = shapes
+            self._shapes[parent] = shapes
         return shapes.get((el.tag, el.get("class")), 1) - 1
 
     def _enter(self, el, tag: str, sign: int) -> None:

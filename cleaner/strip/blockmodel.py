@@ -6,8 +6,10 @@ what HTML says of it (its tag, depth, link share, whether it is inside <main> or
 <article> or the page's chrome, how many blocks of its shape stand beside it, its
 place between the blocks the extraction took) and gives the probability that it
 is boilerplate. Recall first: a block the extraction kept is removed only when the
-model is sure (``REMOVE_AT``), and one it dropped comes back only when the model is
-sure it is text (``RESCUE_AT``). Blocks of the pre-pass's containers stay removed.
+model is sure (``remove_at``), and one it dropped comes back only when the model is
+sure it is text (``rescue_at``), whatever its container is named: a block of a container
+the pre-pass removed by name comes back on the same terms. Related-story containers stay
+moved to ``related``.
 
 The page's confidence is how sure the model is of its blocks (the mean margin
 |2p - 1|, weighted by words). When the extraction took nothing, or the confidence is
@@ -49,8 +51,10 @@ FEATURE_NAMES = [
     "log_words", "log_chars", "sentence_end", "commas_per_word", "digit_share", "capital_share",
     "link_share", "tag", "depth", "in_main", "in_chrome", "log_siblings", "code",
     "taken", "prev_taken", "next_taken", "window_taken", "in_taken_span", "distance_to_taken",
-    "prev_log_words", "next_log_words", "position", "page_taken_share", "page_log_blocks",
+    "prev_log_words", "next_log_words", "position", "page_taken_share", "page_log_blocks", "named_container",
 ]
+# What the model may take back: blocks the extraction dropped, and blocks of containers named as furniture.
+_RESCUABLE = ("html_boilerplate", "html_furniture")
 
 
 def _text_columns(b: PageBlock) -> list[float]:
@@ -67,8 +71,8 @@ def _text_columns(b: PageBlock) -> list[float]:
 
 
 def block_features(blocks: list[PageBlock]) -> tuple[list[int], np.ndarray]:
-    """The blocks the model judges (those outside the pre-pass's containers) and their feature rows."""
-    live = [k for k, b in enumerate(blocks) if b.removed is None]
+    """The blocks the model judges (all but those of related-story containers) and their feature rows."""
+    live = [k for k, b in enumerate(blocks) if b.removed is None or b.removed[0] in _RESCUABLE]
     if not live:
         return [], np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
     taken = np.array([blocks[k].taken for k in live], dtype=np.float64)
@@ -90,6 +94,7 @@ def block_features(blocks: list[PageBlock]) -> tuple[list[int], np.ndarray]:
         ((idx >= first) & (idx <= last)).astype(np.float64), np.minimum(distance, 10),
         np.r_[0, words[:-1]], np.r_[words[1:], 0], idx / max(1, n - 1),
         np.full(n, page_share), np.full(n, math.log1p(n)),
+        np.array([blocks[k].removed is not None for k in live], dtype=np.float64),
     ])
     text = np.array([_text_columns(blocks[k]) for k in live], dtype=np.float64)
     return live, np.hstack([text, context]).astype(np.float32)
@@ -144,6 +149,6 @@ def prune(extracted: Extracted, model: BlockModel | None = None) -> dict:
         verdict = extracted.removed.get(line)
         if verdict is None and prob >= remove_at and not extracted.blocks[k].code:
             extracted.removed[line] = MODEL_REMOVAL
-        elif verdict is not None and verdict[0] == "html_boilerplate" and prob <= rescue_at:
+        elif verdict is not None and verdict[0] in _RESCUABLE and prob <= rescue_at:
             del extracted.removed[line]
     return {"route": "extraction" if follow else "blocks", "confidence": round(confidence, 3)}
