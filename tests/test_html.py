@@ -217,3 +217,14 @@ def test_prose_the_extraction_dropped_comes_back():
     result = _run(html)
     assert gone in result.body and "Tipping for Takeout and Delivery" in result.body
     assert not [r for r in result.removals if r.rule == "block_model" and len(r.text.split()) >= 25]
+
+
+def test_prose_in_a_container_named_as_furniture_comes_back():
+    # The page's own sections sit in a container named "hrsa-promoted-blocks" (wcxb 0251, a site of
+    # the training split): the pre-pass removes it by name, the block model takes its prose back.
+    html = _page("wcxb-0251-hrsa.html.gz")
+    prose = "Good oral health is an important part of managing HIV and your overall health."
+    named = extract(html)
+    assert any(named.removed.get(i) == ("html_furniture", "container:promoted")
+               for i, line in enumerate(named.text.split("\n")) if line.startswith(prose))
+    assert prose in _run(html).body
