@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 # The layout of a checkpoint: a checkpoint of another layout is refused, not misread.
 # 4: the modules moved into subpackages (the pickled classes' paths changed) and the
 # counts gained duplicate_kinds. 5: a block carries the line model's score. 6: the dedup
-# index holds token ids and lookup keys (tokenstore.TokenStore, no band matrix).
-STATE_VERSION = 6
+# index holds token ids and lookup keys (tokenstore.TokenStore, no band matrix). 7: a block
+# says whether it is code (HTML pages).
+STATE_VERSION = 7
 # Part of a run's fingerprint, which is also how an index across runs knows a rerun of
 # a run it holds: changed, every earlier run would look like another run's copies.
 _FINGERPRINT_VERSION = 2

@@ -21,6 +21,7 @@ from ..document import Document, Reject, Result, Skipped
 from ..io import html as html_mod
 from ..io.decoding import repair_mojibake
 from ..io.records import record_to_document
+from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
@@ -106,7 +107,7 @@ def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[Passag
     for b in stripped.blocks:
         # A tail-only line is left out of dedup: whether it stays
         # depends on where the document ends, decided at assembly.
-        if not b.kept or b is stripped.title or b.tail_rule is not None:
+        if not b.kept or b is stripped.title or b.tail_rule is not None or b.code:
             continue
         kept_text = b.kept_text()
         toks = dedup_tokens(kept_text)
@@ -198,13 +199,12 @@ class DocumentWork:
             return over
         try:
             with time_limit(cfg.doc_time_limit):
-                extra_related: list[str] = []
-                was_html = doc.html is not None
+                extracted = None
                 if doc.html is not None:
                     extracted = html_mod.extract(doc.html, url=doc.metadata.get("url"))
+                    doc.notes["extraction"] = prune(extracted)
                     doc.text = html_mod.to_document_text(extracted)
                     doc.html = None  # the spool needs only the text
-                    extra_related = extracted.related
                 over = self._over_lines(doc)
                 if over is not None:
                     return over
@@ -213,8 +213,12 @@ class DocumentWork:
                     if fixed != doc.text:
                         doc.text = fixed
                         doc.notes["repaired"] = "mojibake"
-                stripped = strip_document(doc.text, cfg, doc.metadata, extracted=was_html)
-                stripped.add_related(extra_related)
+                if extracted is None:
+                    stripped = strip_document(doc.text, cfg, doc.metadata)
+                else:
+                    stripped = strip_document(doc.text, cfg, doc.metadata, extracted=True,
+                                              removed=extracted.removed, code=extracted.code)
+                    stripped.add_related(extracted.related)
         except DocumentTimeout as exc:
             return Reject(source=doc.source or doc.id, reason="time_limit", detail=str(exc), id=doc.id)
         except (ValueError, TypeError, LookupError, RecursionError, MemoryError) as exc:

@@ -33,6 +33,9 @@ class Block:
     allowed: bool = False
     # The line model's boilerplate probability (None when the model was not run).
     score: float | None = None
+    # A line of code on an HTML page (``<pre>``): no prose rule judges it, and it is no dedup
+    # passage (a tutorial repeats a command's output line; the copy is part of the code).
+    code: bool = False
 
     def __reduce__(self):
         # Every document's blocks are pickled into the spool and read back for assembly:

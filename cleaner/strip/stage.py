@@ -79,16 +79,43 @@ class Stripped:
 
 
 def strip_document(text: str, config: Config | None = None, metadata: dict | None = None,
-                   extracted: bool = False) -> Stripped:
+                   extracted: bool = False, removed: dict[int, tuple[str, str]] | None = None,
+                   code: set[int] | frozenset[int] = frozenset()) -> Stripped:
     """``metadata`` (the record's fields) tells which user rules apply: by language and site.
 
-    ``extracted``: the text is an HTML page's main content, already pruned by its structure;
-    the line model then scores lines and picks the headline but removes none, since it was
-    trained on whole dumps and costs such text more recall than it saves (fundus80: recall
-    0.939 with its removals, 0.946 without; tests/test_html.py).
+    ``extracted``: the text is an HTML page's, already pruned by its structure (the block model);
+    the text line model does not run on it: trained on whole dumps, its removals cost such text
+    more recall than they save (fundus80: recall 0.939 with them, 0.946 without).
+
+    ``removed`` (0-based line -> (reason, rule)): lines the HTML path already removed; they keep
+    that verdict and are no context of the lines judged here. ``code`` (0-based lines): code of
+    the page, which no rule written for prose judges (a "}" is not noise, "share:" no widget).
     """
     cfg = config or Config()
-    blocks = segment(text)
+    everything = segment(text)
+    given = removed or {}
+    for b in everything:
+        b.verdict = given.get(b.line - 1)
+        b.code = b.allowed = b.line - 1 in code
+    blocks = [b for b in everything if b.verdict is None]
+    if len(blocks) == len(everything):
+        return _strip_blocks(blocks, cfg, metadata, text, extracted)
+    # The lines judged here are numbered as if the removed ones were not there: the structure
+    # steps read adjacent lines as one list (a related-story run), as they would in a dump.
+    lines = [b.line for b in blocks]
+    for index, b in enumerate(blocks):
+        b.index, b.line = index, index + 1
+    stripped = _strip_blocks(blocks, cfg, metadata, text, extracted)
+    for b, line in zip(blocks, lines):
+        b.line = line
+    for index, b in enumerate(everything):
+        b.index = index
+    stripped.blocks = everything
+    return stripped
+
+
+def _strip_blocks(blocks: list[Block], cfg: Config, metadata: dict | None, text: str, extracted: bool) -> Stripped:
+    """The rules, the structure steps and the line model over the lines still to judge."""
     for b in blocks:
         if len(b.text) > cfg.max_line_chars:  # only when over_limit = "truncate"; "reject" never gets here
             b.cuts.append((cfg.max_line_chars, len(b.text), "over_limit", "max_line_chars"))
@@ -98,7 +125,7 @@ def strip_document(text: str, config: Config | None = None, metadata: dict | Non
         user_ids = cfg.rules.for_document(metadata, text)
         user = cfg.rules.select(user_ids)
         for b in blocks:
-            b.allowed = cfg.rules.allows(b.text)
+            b.allowed = b.allowed or cfg.rules.allows(b.text)
     _judge(blocks, user)
     # Spans cut from inside a line first, then the line rules judge what is left,
     # so that a second run over the output finds nothing more to remove.
@@ -111,15 +138,18 @@ def strip_document(text: str, config: Config | None = None, metadata: dict | Non
     _judge([b for b in blocks if b.cuts and b.kept], user)
     related_mod.tail_after_related(blocks, items)
     _mark_questions(blocks)
-    headline, confidence = _judge_by_model(blocks, cfg, remove=not extracted)
-    items += related_mod.headline_runs(blocks)
+    # An HTML page's lines were judged by the block model, with the page's structure: the text
+    # model would only score them (its removals cost such text recall), at a fifth of the page's time.
+    headline, confidence = (None, None) if extracted else _judge_by_model(blocks, cfg)
+    if not extracted:  # an HTML page's related lists are the block model's and the pre-pass's
+        items += related_mod.headline_runs(blocks)
     title = _title(blocks, cfg.exact_min_words, headline)
     kept_items, repeats = related_mod.distinct_items([(b, t) for b, t in items if b.related or b.kept])
     return Stripped(blocks=blocks, title=title, related=kept_items, related_repeats=repeats, user_rules=user_ids,
                     confidence=confidence)
 
 
-def _judge_by_model(blocks: list[Block], cfg: Config, remove: bool = True) -> tuple[Block | None, float | None]:
+def _judge_by_model(blocks: list[Block], cfg: Config) -> tuple[Block | None, float | None]:
     """Score every line with the line model; remove the kept ones it is sure of, name the headline.
 
     The rules' verdicts are the model's evidence, not its rivals: a line a rule removed stays
@@ -133,7 +163,7 @@ def _judge_by_model(blocks: list[Block], cfg: Config, remove: bool = True) -> tu
     removable = []
     for b, score, drop in zip(blocks, judged.scores.tolist(), judged.drop.tolist()):
         b.score = round(score, 3)
-        if remove and drop and b.kept and not b.allowed and b.tail_rule is None:
+        if drop and b.kept and not b.allowed and b.tail_rule is None:
             removable.append(b)
     # A document the model would empty has no body for its context to stand on (a post, a
     # headline, a fragment, a page whose article is a few short lines): there it removes only
