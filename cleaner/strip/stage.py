@@ -134,7 +134,7 @@ def _strip_blocks(blocks: list[Block], cfg: Config, metadata: dict | None, text:
     _judge([b for b in blocks if b.cuts and b.kept], user)
     _poll_bodies(blocks)
     _image_captions(blocks)
-    items = related_mod.find_related(blocks, cfg.related_max_words)
+    items = related_mod.find_related(blocks, cfg.related_max_words, prose_ends_lists=not extracted)
     _judge([b for b in blocks if b.cuts and b.kept], user)
     related_mod.tail_after_related(blocks, items)
     _mark_questions(blocks)
