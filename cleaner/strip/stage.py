@@ -85,7 +85,8 @@ def strip_document(text: str, config: Config | None = None, metadata: dict | Non
 
     ``extracted``: the text is an HTML page's, already pruned by its structure (the block model);
     the text line model does not run on it: trained on whole dumps, its removals cost such text
-    more recall than they save (fundus80: recall 0.939 with them, 0.946 without).
+    more recall than they save (fundus80: recall 0.939 with them, 0.946 without); and a related
+    list under a header there may hold teaser paragraphs (in a dump, prose ends a list of headlines).
 
     ``removed`` (0-based line -> (reason, rule)): lines the HTML path already removed; they keep
     that verdict and are no context of the lines judged here. ``code`` (0-based lines): code of
