@@ -22,7 +22,7 @@ from ..io import html as html_mod
 from ..io.decoding import repair_mojibake
 from ..io.records import record_to_document
 from ..strip.blockmodel import prune
-from ..strip.furniture import line_keys
+from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
 from ..strip.text import dedup_tokens, name_flags
@@ -30,10 +30,6 @@ from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
 
-# Below this boilerplate probability a line is text to the model: not furniture by its template
-# unless it carries counts, handles or links (masking names alone would join title-case headlines).
-_TEMPLATE_MIN_SCORE = 0.3
-_COUNTS_OR_LINKS = re.compile(r"[\d@#]|https?://|www\.")
 # A full stop ends a sentence; a headline may ask or exclaim.
 _SENTENCE_END = re.compile(r"\.[\"'”’»)\]]*$")
 
@@ -119,7 +115,7 @@ def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[Passag
         lines.append(joined)
         candidates.append(not sentence and not b.allowed)
         # A line the model is sure is text (a subheading, a headline) keeps its own count only.
-        templated.append(b.score is None or b.score >= _TEMPLATE_MIN_SCORE or bool(_COUNTS_OR_LINKS.search(kept_text)))
+        templated.append(may_be_template(kept_text, b.score))
         if toks:
             # Names and numbers guard only the short passages' edit check: flagged there alone.
             names = name_flags(kept_text, len(toks)) if len(toks) < short_max else []

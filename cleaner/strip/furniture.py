@@ -17,6 +17,7 @@ business, and a headline carried by several documents is a copy for dedup.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..config import Config
@@ -26,6 +27,16 @@ from .linemodel.features import shape_key
 _TEMPLATE_MIN_VARIANTS = 3
 # No template key: the line was not a template candidate (the model was sure it is text).
 NO_TEMPLATE = 0
+# Below this boilerplate probability a line is text to the model: not furniture by its template
+# unless it carries counts, handles or links (masking names alone would join title-case headlines).
+_TEMPLATE_MIN_SCORE = 0.3
+_COUNTS_OR_LINKS = re.compile(r"[\d@#]|https?://|www\.")
+
+
+def may_be_template(text: str, score: float | None) -> bool:
+    """Whether a kept line may be furniture by its template (``line_keys``' ``templated``):
+    ``score`` is the line model's boilerplate probability (None: the model did not run)."""
+    return score is None or score >= _TEMPLATE_MIN_SCORE or bool(_COUNTS_OR_LINKS.search(text))
 
 
 def line_keys(lines: list[str], candidates: list[bool], config: Config, source: str = "",
