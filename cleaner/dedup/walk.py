@@ -90,6 +90,19 @@ def _indel(token: np.uint32, guard: bool) -> int:
 
 
 @kernel(nogil=True)
+def _cell(ai: np.uint32, bj: np.uint32, diag: int, up: int, left: int, cost_a: int, guard: bool, big: int) -> int:
+    """One cell of the word edit table: keep or substitute (a flagged token never), delete ``ai``,
+    insert ``bj``; capped at ``big``."""
+    if (ai & ID_MASK) == (bj & ID_MASK):
+        d = diag
+    elif guard and ((ai | bj) & NAME_FLAG):
+        d = big
+    else:
+        d = diag + 1
+    return min(d, up + cost_a, left + _indel(bj, guard), big)
+
+
+@kernel(nogil=True)
 def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: int, guard: bool) -> int:
     """Word edit distance of two token runs, or ``limit + 1`` once it must exceed ``limit``
     (a band of width ``limit`` around the diagonal). With ``guard``, a flagged token is never
@@ -110,15 +123,7 @@ def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: in
         cur[lo - 1] = min(prev[lo - 1] + cost_a, big) if lo == 1 else big
         best = cur[lo - 1]
         for j in range(lo, hi + 1):
-            bj = tok[b0 + j - 1]
-            if (ai & ID_MASK) == (bj & ID_MASK):
-                d = prev[j - 1]
-            elif guard and ((ai | bj) & NAME_FLAG):
-                d = big
-            else:
-                d = prev[j - 1] + 1
-            d = min(d, prev[j] + cost_a, cur[j - 1] + _indel(bj, guard))
-            cur[j] = min(d, big)
+            cur[j] = _cell(ai, tok[b0 + j - 1], prev[j - 1], prev[j], cur[j - 1], cost_a, guard, big)
             best = min(best, cur[j])
         cur[hi + 1] = big
         if best > limit:
@@ -271,14 +276,7 @@ def _inside_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit:
         cur[0] = min(prev[0] + cost_a, big)
         best = cur[0]
         for j in range(1, m + 1):
-            bj = tok[b0 + j - 1]
-            if (ai & ID_MASK) == (bj & ID_MASK):
-                d = prev[j - 1]
-            elif guard and ((ai | bj) & NAME_FLAG):
-                d = big
-            else:
-                d = prev[j - 1] + 1
-            cur[j] = min(d, prev[j] + cost_a, cur[j - 1] + _indel(bj, guard), big)
+            cur[j] = _cell(ai, tok[b0 + j - 1], prev[j - 1], prev[j], cur[j - 1], cost_a, guard, big)
             best = min(best, cur[j])
         if best > limit:
             return big
