@@ -2,12 +2,14 @@
 
 scikit-learn's HistGradientBoostingClassifier fits the trees at training time
 (``train.py``, the ``train`` extra); ``from_sklearn`` exports them to arrays that
-``np.savez`` stores and ``Ensemble.raw`` walks level by level for every row at once.
+``np.savez`` stores and ``Ensemble.raw`` walks, row by row, in one compiled loop.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from . import kernels
 
 
 class Ensemble:
@@ -23,7 +25,6 @@ class Ensemble:
         self.baseline = float(baseline)
         self.depth = int(depth)
         self.names = list(names)
-        self._flat = self._flatten()
 
     def arrays(self, prefix: str) -> dict:
         return {
@@ -39,30 +40,12 @@ class Ensemble:
         return cls(z[prefix + "feature"], z[prefix + "threshold"], z[prefix + "left"], z[prefix + "right"],
                    z[prefix + "value"], meta[0], int(meta[1]), str(z[prefix + "names"]).split("\n"))
 
-    def _flatten(self) -> tuple:
-        trees, nodes = self.feature.shape
-        off = (np.arange(trees) * nodes)[None, :]
-        # Children as indices into the (trees * nodes) arrays: one take() walks every tree a level.
-        return (
-            off, self.feature.ravel().astype(np.intp), self.thr.ravel(),
-            (self.left + off.T).ravel().astype(np.intp), (self.right + off.T).ravel().astype(np.intp),
-            self.value.ravel(),
-        )
-
     def raw(self, X: np.ndarray) -> np.ndarray:
-        n = X.shape[0]
-        if n == 0:
+        """Each row's log-odds: the baseline plus the leaf value of every tree."""
+        if X.shape[0] == 0:
             return np.zeros(0)
-        off, feat, thr, left, right, value = self._flat
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        nf = X.shape[1]
-        xflat = X.ravel()
-        rowoff = (np.arange(n, dtype=np.intp) * nf)[:, None]
-        idx = np.broadcast_to(off, (n, off.shape[1])).astype(np.intp)  # each tree's root
-        for _ in range(self.depth):
-            go_left = xflat.take(rowoff + feat.take(idx)) <= thr.take(idx)
-            idx = np.where(go_left, left.take(idx), right.take(idx))
-        return self.baseline + value.take(idx).sum(axis=1)
+        return kernels.ensemble_raw(np.ascontiguousarray(X, dtype=np.float32), self.feature, self.thr, self.left,
+                                    self.right, self.value, self.baseline, self.depth)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.raw(X)))

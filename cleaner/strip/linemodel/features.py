@@ -18,9 +18,11 @@ import math
 import re
 import unicodedata
 from functools import cache
-from itertools import chain, islice, repeat
 
 import numpy as np
+
+from . import kernels
+from .charclass import code_points
 
 # --------------------------------------------------------------------------
 # The one adapter to the existing package
@@ -51,68 +53,58 @@ def rule_categories(lines: list[str]) -> list[str | None]:
 
 @cache
 def _stop_tables():
-    """(word -> row, word x language matrix, language names, stoplists, sizes): jusText's lists,
-    constant data read once per process."""
+    """(word -> row, word x language matrix, language names, stoplists, sizes, each word's hash
+    sorted, the rows in that order): jusText's lists, constant data read once per process."""
     import justext
 
     names = [n for n in sorted(justext.get_stoplists()) if n != "Simple_English"]
     sets = [frozenset(w.lower() for w in justext.get_stoplist(n)) for n in names]
     vocab = sorted(set().union(*sets))
     index = {w: i for i, w in enumerate(vocab)}
-    mat = np.zeros((len(vocab) + 1, len(names)), dtype=np.float32)  # last row: unknown word
+    mat = np.zeros((len(vocab), len(names)), dtype=np.float32)
     for j, s in enumerate(sets):
         for w in s:
             mat[index[w], j] = 1.0
     sizes = np.array([len(s) for s in sets])
-    return index, mat, names, sets, sizes
+    cps = np.frombuffer("\n".join(vocab).encode("utf-32-le"), dtype=np.uint32)
+    hashes = kernels.word_hashes(cps, np.array([len(w) for w in vocab], dtype=np.int64))
+    order = np.argsort(hashes, kind="stable")
+    if len(np.unique(hashes)) != len(hashes):
+        raise RuntimeError("two stopwords share a hash")
+    return index, mat, names, sets, sizes, hashes[order], order.astype(np.int64)
 
 
-def line_stop_density(token_lists: list[list[str]]) -> np.ndarray:
-    """Each line's stopword share in the language that suits the line best: a sentence in another
-    language than the rest of the document is still a sentence (a quote, a foreign-language lead)."""
-    index, mat, _, _, _ = _stop_tables()
-    unknown = mat.shape[0] - 1
-    lengths = np.array([len(t) for t in token_lists])
-    out = np.zeros(len(token_lists), dtype=np.float32)
-    rows = list(map(index.get, chain.from_iterable(token_lists), repeat(unknown)))
-    if not rows:
-        return out
-    nonempty = lengths > 0
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
-    per_language = np.add.reduceat(mat[np.array(rows)], starts, axis=0)
-    out[nonempty] = per_language.max(axis=1) / lengths[nonempty]
-    return out
+def _word_rows(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's row in the stoplist table (-1: in no stoplist), lines one after the other, and
+    the number of words of each line. Words are ``\\w+`` runs of the lowered, NFKC-normalised text."""
+    text = "\n".join(lines)
+    lowered = (unicodedata.normalize("NFKC", text) if not text.isascii() else text).lower()
+    cps, table = code_points([lowered])
+    _, _, _, _, _, hashes, hash_rows = _stop_tables()
+    return kernels.token_rows(cps, table, hashes, hash_rows, len(lines))
 
 
-def pick_stoplist(token_lists: list[list[str]], sample: int = 400) -> frozenset:
-    """The stoplist of the language with the best overlap on the document's first tokens;
-    among languages within 85% of the best, the smallest list (big lists hold English words)."""
-    index, mat, _, sets, sizes = _stop_tables()
-    rows = list(map(index.get, islice(chain.from_iterable(token_lists), sample), repeat(-1)))
-    if not rows:
-        return frozenset()
-    counts = mat[np.array(rows)].sum(axis=0)
-    top = counts.max()
+def pick_language(rows: np.ndarray, sample: int = 400) -> int:
+    """The column of the language whose stoplist holds most of the document's first ``sample``
+    words (-1: none holds any); among languages within 85% of the best, the smallest list (big
+    lists hold English words). ``rows``: each token's row in the stoplist table (-1: in none)."""
+    _, mat, _, _, sizes, _, _ = _stop_tables()
+    counts = kernels.stoplist_counts(rows, mat, sample)
+    top = counts.max() if len(counts) else 0.0
     if top <= 0:
-        return frozenset()
+        return -1
     near = np.flatnonzero(counts >= 0.85 * top)
-    best = near[np.lexsort((near, sizes[near]))[0]]
-    return sets[best]
+    return int(near[np.lexsort((near, sizes[near]))[0]])
 
 
 # --------------------------------------------------------------------------
 # Per-line shape
 # --------------------------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"\w+")
-_SENT_END_RE = re.compile(r"[.!?。！？…]['\"”’»)\]]*$")
 # Every alternative starts with a digit: the (?=\d) lets the engine skip to digits (5x faster, same matches).
 _TIME_RE = re.compile(r"(?=\d)(?:\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.))", re.I)
 _DATE_RE = re.compile(r"(?=\d)(?:\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\d+年|\d+월|\d+日)")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_SEP_RE = re.compile(r"[·|›»→—•*/⋅►▸▶❯>«‹←–]")
-_BRACKET_RE = re.compile(r"[\[\](){}【】「」]")
-_EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 _URL_RE = re.compile(r"https?://|www\.", re.I)
 _HANDLE_RE = re.compile(r"(?<!\w)@\w")
 _HASHTAG_RE = re.compile(r"(?<!\w)#\w")
@@ -120,10 +112,7 @@ _TLDS = r"(?:com|org|net|de|uk|fr|ru|jp|kr|io|ai|co|info|news|es|it|nl|at|ch|in|
 _DOMAIN_RE = re.compile(r"\b[\w-]+\." + _TLDS, re.I)
 # A domain needs a dot before a top-level domain: a line without one is not scanned word by word.
 _TLD_RE = re.compile(r"\." + _TLDS, re.I)
-_SYMBOL_RE = re.compile(r"[©®™]")
 _BULLET_RE = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])\s*")
-_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
-_ALPHA_WORD_RE = re.compile(r"[^\W\d_]+")
 # shape masks for repetition and source templates
 _MASK_NUM_RE = re.compile(r"\d+(?:[.,:]\d+)*")
 _MASK_URL_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+")
@@ -156,66 +145,14 @@ _RULE_ANY = BASE_NAMES.index("rule_any")
 _LINE_STOP = BASE_NAMES.index("line_stop_density")
 
 
-_NONALNUM_RE = re.compile(r"[\W_]+")
-_NONDIGIT_RE = re.compile(r"\D+")
-_NONUPPER_ASCII_RE = re.compile(r"[^A-Z]+")
-_CAPWORD_RE = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞΑ-ΩА-ЯЁ]")
-_ALPHAWORD_START_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]")
-
-
-_ALL_BYTES = bytes(range(128))
-_DEL_NON_ALNUM = bytes(c for c in _ALL_BYTES if not chr(c).isalnum())
-_DEL_NON_DIGIT = bytes(c for c in _ALL_BYTES if not chr(c).isdigit())
-_DEL_NON_UPPER = bytes(c for c in _ALL_BYTES if not chr(c).isupper())
-_DEL_NON_SEP = bytes(c for c in _ALL_BYTES if chr(c) not in "|*/>")
-_DEL_NON_BRACKET = bytes(c for c in _ALL_BYTES if chr(c) not in "[](){}")
-
-
-def _base_row(line: str, toks: list[str], stop: frozenset, row: np.ndarray) -> None:
-    n = len(line)
-    words = len(toks)
-    ascii_ = line.isascii()
-    if ascii_:
-        b = line.encode("ascii")
-        alnum = len(b.translate(None, _DEL_NON_ALNUM))
-        digits = len(b.translate(None, _DEL_NON_DIGIT))
-        upper = len(b.translate(None, _DEL_NON_UPPER))
-        seps = len(b.translate(None, _DEL_NON_SEP))
-        brackets = len(b.translate(None, _DEL_NON_BRACKET))
-        cjk = 0
-    else:
-        alnum = len(_NONALNUM_RE.sub("", line))
-        digits = len(_NONDIGIT_RE.sub("", line)) if alnum else 0
-        upper = sum(map(str.isupper, line))
-        cjk = len(_CJK_RE.findall(line))
-        seps = len(_SEP_RE.findall(line))
-        brackets = len(_BRACKET_RE.findall(line))
-    nletters = alnum - digits
-    nalpha_words = len(_ALPHAWORD_START_RE.findall(line)) if nletters else 0
-    stops = sum(map(stop.__contains__, toks)) if stop else 0
-    first = line[0]
-    last = line[-1]
-    row[0] = math.log1p(words)
-    row[1] = math.log1p(n)
-    row[2] = 1.0 if _SENT_END_RE.search(line) else 0.0
-    row[3] = 1.0 if last == ":" or last == "：" else 0.0
-    row[4] = 1.0 if last.isalnum() else 0.0
-    row[5] = stops / words if words else 0.0
-    row[6] = math.log1p(stops)
-    row[7] = len(_CAPWORD_RE.findall(line)) / nalpha_words if nalpha_words else 0.0
-    row[8] = upper / nletters if nletters else 0.0
-    row[9] = 1.0 if first.isupper() else 0.0
-    row[10] = 1.0 if first.islower() else 0.0
-    row[11] = digits / n
-    if digits:
+def _pattern_columns(line: str, row: np.ndarray) -> None:
+    """The columns that need a pattern (numbers, times, dates, bullets, links), each looked for
+    only where the line holds the character the pattern starts with."""
+    if row[11] > 0:  # digit_ratio
         row[12] = math.log1p(len(_NUM_RE.findall(line)))
         row[13] = 1.0 if _TIME_RE.search(line) else 0.0
         row[14] = 1.0 if _DATE_RE.search(line) else 0.0
-    row[15] = math.log1p(seps)
     row[16] = 1.0 if _BULLET_RE.match(line) else 0.0
-    row[17] = math.log1p(brackets)
-    if not ascii_:
-        row[18] = math.log1p(len(_EMOJI_RE.findall(line)))
     if "/" in line or "www" in line:
         row[19] = len(_URL_RE.findall(line))
     if "@" in line:
@@ -224,14 +161,6 @@ def _base_row(line: str, toks: list[str], stop: frozenset, row: np.ndarray) -> N
         row[21] = len(_HASHTAG_RE.findall(line))
     if "." in line:
         row[22] = len(_DOMAIN_RE.findall(line)) if _TLD_RE.search(line) else 0
-    if not ascii_:
-        row[23] = 1.0 if _SYMBOL_RE.search(line) else 0.0
-    row[24] = (n - alnum - line.count(" ")) / n
-    row[25] = line.count(",") / words if words else 0.0
-    row[26] = nletters / nalpha_words if nalpha_words else 0.0
-    row[27] = cjk / alnum if alnum else 0.0
-    row[28] = 1.0 if last in "?？" else 0.0
-    row[29] = 1.0 if last == "…" or line.endswith("...") else 0.0
 
 
 # --------------------------------------------------------------------------
@@ -253,27 +182,6 @@ FEATURE_NAMES = (
 )
 
 
-def _smooth(x: np.ndarray, w: int) -> np.ndarray:
-    n = len(x)
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    lo = np.maximum(np.arange(n) - w, 0)
-    hi = np.minimum(np.arange(n) + w + 1, n)
-    return ((c[hi] - c[lo]) / (hi - lo)).astype(np.float32)
-
-
-def _log_dist_to(mask: np.ndarray) -> np.ndarray:
-    """log1p of the distance in lines to the nearest True (a large value when there is none)."""
-    n = len(mask)
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        return np.full(n, math.log1p(1000), dtype=np.float32)
-    pos = np.arange(n)
-    j = np.clip(np.searchsorted(idx, pos), 0, len(idx) - 1)
-    d = np.abs(idx[j] - pos)
-    d2 = np.abs(idx[np.maximum(j - 1, 0)] - pos)
-    return np.log1p(np.minimum(d, d2)).astype(np.float32)
-
-
 def line_features(lines: list[str], rule_hits: list[str | None] | None = None) -> np.ndarray:
     """Feature matrix (len(lines) x len(FEATURE_NAMES)) for one document's non-empty, stripped lines."""
     n = len(lines)
@@ -281,50 +189,52 @@ def line_features(lines: list[str], rule_hits: list[str | None] | None = None) -
     if n == 0:
         return X
     B = X[:, :NB]
+    if any("\n" in ln for ln in lines):
+        # the compiled columns read the document as one text, a line's end at each newline
+        lines = [ln.replace("\n", " ") for ln in lines]
     _line_columns(lines, rule_categories(lines) if rule_hits is None else rule_hits, B)
     words = np.expm1(B[:, 0])
     chars = np.expm1(B[:, 1])
     cjk = B[:, 27] > 0.5
     # prose: a long line shaped like sentences, in the document's language or its own
     prose = ((words >= 12) & ((B[:, 2] > 0) | (np.maximum(B[:, 5], B[:, _LINE_STOP]) >= 0.2))) | (cjk & (chars >= 50))
-    _document_columns(lines, B, prose, words, chars, X[:, NB : NB + len(DOC_NAMES)])
-    _neighbour_columns(B, prose.astype(np.float32), X, NB + len(DOC_NAMES))
+    split_words = np.fromiter(map(len, map(str.split, lines)), dtype=np.int64, count=n)
+    center = -1
+    pidx = np.flatnonzero(prose)
+    if len(pidx):
+        wts = chars[pidx]
+        center = int(pidx[np.searchsorted(np.cumsum(wts), wts.sum() / 2)])
+    kernels.context_columns(B, prose, words, float(center), X, NB, _CTX_IDX_ARR, _OFFSETS_ARR,
+                            _SMOOTH_SRC, _WINDOWS)
+    D = X[:, NB : NB + len(DOC_NAMES)]
+    D[:, 12] = _repeats(lines, split_words, exact_key)
+    D[:, 13] = _repeats(lines, split_words, shape_key)
     return X
+
+
+_CTX_IDX_ARR = np.array(_CTX_IDX, dtype=np.int64)
+_OFFSETS_ARR = np.array(OFFSETS, dtype=np.int64)
+# the smoothed columns after the prose mask: words, rule hit, sentence end, stopword density
+_SMOOTH_SRC = np.array([0, _RULE_ANY, 2, 5], dtype=np.int64)
+_WINDOWS = np.array([3, 8], dtype=np.int64)
 
 
 def _line_columns(lines: list[str], rule_hits: list[str | None], B: np.ndarray) -> None:
     """Each line's own shape, and the rules' evidence."""
-    lowered = [unicodedata.normalize("NFKC", ln).lower() if not ln.isascii() else ln.lower() for ln in lines]
-    toks = [_TOKEN_RE.findall(ln) for ln in lowered]
-    stop = pick_stoplist(toks)
+    rows, words = _word_rows(lines)
+    mat = _stop_tables()[1]
+    cps, table = code_points(lines)
+    char_lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    kernels.line_shape(cps, char_lens, table, words, rows, pick_language(rows), mat, B)
     for i, line in enumerate(lines):
-        _base_row(line, toks[i], stop, B[i])
+        _pattern_columns(line, B[i])
         cat = rule_hits[i]
         if cat is not None:
             B[i, _RULE_ANY] = 1.0
             col = _RULE_COL.get(cat)
             if col is not None:
                 B[i, col] = 1.0
-    B[:, _LINE_STOP] = line_stop_density(toks)
-
-
-def _short_runs(short: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Length of the run of short lines each line stands in, and its relative place in the run."""
-    n = len(short)
-    run_len = np.zeros(n, dtype=np.float32)
-    run_pos = np.zeros(n, dtype=np.float32)
-    i = 0
-    while i < n:
-        if short[i]:
-            j = i
-            while j < n and short[j]:
-                j += 1
-            run_len[i:j] = j - i
-            run_pos[i:j] = (np.arange(j - i) + 0.5) / (j - i)
-            i = j
-        else:
-            i += 1
-    return run_len, run_pos
+    B[:, _LINE_STOP] = kernels.line_stop_density(rows, words, mat)
 
 
 def _repeats(lines: list[str], words: np.ndarray, key) -> np.ndarray:
@@ -346,60 +256,3 @@ def _repeats(lines: list[str], words: np.ndarray, key) -> np.ndarray:
     return np.log1p(others)
 
 
-def _document_columns(lines: list[str], B: np.ndarray, prose: np.ndarray, words: np.ndarray, chars: np.ndarray,
-                      D: np.ndarray) -> None:
-    """Where each line stands: position, distance to the main run of prose, runs of short lines, repeats."""
-    n = len(lines)
-    pf = prose.astype(np.float32)
-    pos = np.arange(n, dtype=np.float32)
-    D[:, 0] = pf
-    D[:, 1] = pos / max(1, n - 1)
-    D[:, 2] = np.log1p(pos)
-    D[:, 3] = np.log1p(n - 1 - pos)
-    D[:, 4] = math.log1p(n)
-    D[:, 5] = _log_dist_to(prose)
-    pidx = np.flatnonzero(prose)
-    if len(pidx):
-        first, last = pidx[0], pidx[-1]
-        D[:, 6] = (pos >= first) & (pos <= last)
-        D[:, 7] = np.log1p(np.maximum(first - pos, 0))
-        D[:, 8] = np.log1p(np.maximum(pos - last, 0))
-        wts = chars[pidx]
-        center = pidx[np.searchsorted(np.cumsum(wts), wts.sum() / 2)]
-        D[:, 9] = np.abs(pos - center) / max(1, n)
-    else:
-        D[:, 7] = np.log1p(pos)
-        D[:, 8] = 0
-        D[:, 9] = 1.0
-    # runs of short non-prose lines (navigation blocks, link lists)
-    run_len, run_pos = _short_runs((~prose) & (words < 8))
-    D[:, 10] = np.log1p(run_len)
-    D[:, 11] = run_pos
-    split_words = np.array([len(ln.split()) for ln in lines])
-    D[:, 12] = _repeats(lines, split_words, exact_key)
-    D[:, 13] = _repeats(lines, split_words, shape_key)
-    long_stop = B[:, 5][words >= 8]
-    D[:, 14] = float(np.median(long_stop)) if len(long_stop) else 0.0
-    D[:, 15] = pf.mean()
-    med = float(np.median(words[prose])) if len(pidx) else 10.0
-    D[:, 16] = np.log1p(words) - math.log1p(med)
-
-
-def _neighbour_columns(B: np.ndarray, pf: np.ndarray, X: np.ndarray, base: int) -> None:
-    """The neighbours' shape (+-1, +-2 lines) and smoothed runs (jusText-like context)."""
-    C = B[:, _CTX_IDX]
-    k = len(CTX_COLS)
-    for j, o in enumerate(OFFSETS):
-        shifted = np.full_like(C, -1.0)
-        if o < 0:
-            shifted[-o:] = C[:o]
-        else:
-            shifted[:-o] = C[o:]
-        X[:, base + j * k : base + (j + 1) * k] = shifted
-    base += len(OFFSETS) * k
-    cols = [pf, B[:, 0], B[:, _RULE_ANY], B[:, 2], B[:, 5]]
-    m = 0
-    for w in (3, 8):
-        for c in cols:
-            X[:, base + m] = _smooth(c, w)
-            m += 1

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import features as F
+from . import kernels
 from .ensemble import Ensemble
 
 MODEL_PATH = Path(__file__).parent / "weights" / "line_model.npz"
@@ -37,39 +38,20 @@ def stack_features(X: np.ndarray, p1: np.ndarray, doc: np.ndarray | None = None)
     smoothed over windows, and the distance to the nearest confidently-content line (per document)."""
     n = len(p1)
     out = np.zeros((n, len(STACK_NAMES)), dtype=np.float32)
-    if doc is None:
-        bounds = [(0, n)]
+    if doc is None or n == 0:
+        starts = np.array([0] if n else [], dtype=np.int64)
     else:
-        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]]) if n else np.array([], dtype=int)
-        bounds = list(zip(starts, np.r_[starts[1:], n]))
-    for s, e in bounds:
-        q = p1[s:e].astype(np.float64)
-        m = e - s
-        cols = [q]
-        for o in (-3, -2, -1, 1, 2, 3):
-            sh = np.full(m, -1.0)
-            if o < 0:
-                sh[-o:] = q[:o]
-            else:
-                sh[:-o] = q[o:]
-            cols.append(sh)
-        c = np.r_[0.0, np.cumsum(q)]
-        pos = np.arange(m)
-        for w in (2, 5, 12):
-            lo = np.maximum(pos - w, 0)
-            hi = np.minimum(pos + w + 1, m)
-            cols.append((c[hi] - c[lo]) / (hi - lo))
-        idx = np.flatnonzero(q < 0.2)
-        if len(idx):
-            j = np.clip(np.searchsorted(idx, pos), 0, len(idx) - 1)
-            d = np.minimum(np.abs(idx[j] - pos), np.abs(idx[np.maximum(j - 1, 0)] - pos))
-            inspan = ((pos >= idx[0]) & (pos <= idx[-1])).astype(np.float64)
-        else:
-            d = np.full(m, 1000)
-            inspan = np.zeros(m)
-        cols += [np.log1p(d), inspan, np.full(m, q.mean())]
-        out[s:e] = np.stack(cols, 1)
+        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]]).astype(np.int64)
+    ends = np.r_[starts[1:], n].astype(np.int64) if len(starts) else starts
+    kernels.stack_columns(np.asarray(p1, dtype=np.float64), starts, ends, out, _STACK_OFFSETS, _STACK_WINDOWS,
+                          _CONFIDENT_CONTENT)
     return np.hstack([np.asarray(X, dtype=np.float32), out])
+
+
+_STACK_OFFSETS = np.array([-3, -2, -1, 1, 2, 3], dtype=np.int64)
+_STACK_WINDOWS = np.array([2, 5, 12], dtype=np.int64)
+# a stage-1 score under this is a line the model is confident is content
+_CONFIDENT_CONTENT = 0.2
 
 
 class LineModel:

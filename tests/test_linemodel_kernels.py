@@ -1,0 +1,94 @@
+"""The line model's compiled shape columns against their specification: the regular expressions
+and ``str`` methods the columns were defined with, on real lines and on arbitrary text."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+import numpy as np
+from conftest import DATA
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.strip.linemodel import features as F
+
+# The columns' definitions, as the model was trained on them.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+SEP = re.compile(r"[·|›»→—•*/⋅►▸▶❯>«‹←–]")
+BRACKET = re.compile(r"[\[\](){}【】「」]")
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+SYMBOL = re.compile(r"[©®™]")
+CAPWORD = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞΑ-ΩА-ЯЁ]")
+ALPHAWORD_START = re.compile(r"(?<![^\W\d_])[^\W\d_]")
+SENT_END = re.compile(r"[.!?。！？…]['\"”’»)\]]*$")
+TOKEN = re.compile(r"\w+")
+
+
+def reference_row(line: str, stop: frozenset) -> dict[str, float]:
+    toks = TOKEN.findall(unicodedata.normalize("NFKC", line).lower() if not line.isascii() else line.lower())
+    n, words = len(line), len(toks)
+    alnum = len(re.sub(r"[\W_]+", "", line))
+    digits = len(re.sub(r"\D+", "", line))
+    letters = alnum - digits
+    alpha_words = len(ALPHAWORD_START.findall(line))
+    stops = sum(t in stop for t in toks)
+    return {
+        "log_words": math.log1p(words), "log_chars": math.log1p(n), "sent_end": float(bool(SENT_END.search(line))),
+        "ends_colon": float(line[-1] in ":："), "ends_alnum": float(line[-1].isalnum()),
+        "stop_density": stops / words if words else 0.0, "log_stops": math.log1p(stops),
+        "title_ratio": len(CAPWORD.findall(line)) / alpha_words if alpha_words else 0.0,
+        "upper_ratio": sum(map(str.isupper, line)) / letters if letters else 0.0,
+        "first_upper": float(line[0].isupper()), "first_lower": float(line[0].islower()),
+        "digit_ratio": digits / n, "log_seps": math.log1p(len(SEP.findall(line))),
+        "log_brackets": math.log1p(len(BRACKET.findall(line))), "log_emoji": math.log1p(len(EMOJI.findall(line))),
+        "symbols": float(bool(SYMBOL.search(line))), "punct_ratio": (n - alnum - line.count(" ")) / n,
+        "commas_per_word": line.count(",") / words if words else 0.0,
+        "avg_word_len": letters / alpha_words if alpha_words else 0.0,
+        "cjk_ratio": len(CJK.findall(line)) / alnum if alnum else 0.0,
+        "ends_question": float(line[-1] in "?？"), "ends_ellipsis": float(line[-1] == "…" or line.endswith("...")),
+    }
+
+
+def check(lines: list[str]) -> None:
+    lines = [ln.strip() for ln in lines if ln.strip()]
+    if not lines:
+        return
+    X = F.line_features(lines, [None] * len(lines))
+    rows, _ = F._word_rows(lines)
+    best = F.pick_language(rows)
+    stop = F._stop_tables()[3][best] if best >= 0 else frozenset()
+    for i, line in enumerate(lines):
+        for name, want in reference_row(line, stop).items():
+            got = X[i, F.BASE_NAMES.index(name)]
+            assert got == np.float32(want), (line, name, got, want)
+
+
+def test_shape_columns_match_their_definitions_on_real_lines():
+    """Real lines in many scripts: the seeds and the held-out slice of pages (40 languages)."""
+    docs: dict[str, list[str]] = {}
+    import json
+
+    with open(DATA / "linemodel" / "heldout_lines.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            docs.setdefault(rec["doc"], []).append(rec["text"])
+    assert len(docs) >= 20
+    for doc in docs.values():
+        check(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_characters="\n"), min_size=1, max_size=40), min_size=1, max_size=6))
+def test_shape_columns_match_their_definitions_on_any_text(lines):
+    check(lines)
+
+
+def test_stoplist_rows_are_the_words_of_the_lowered_text():
+    lines = ["Die Regierung hat am Dienstag beschlossen, dass", "ŒUVRE ﬁnale İstanbul ΣΟΦΟΣ", "日本語の文章です"]
+    rows, words = F._word_rows(lines)
+    index = F._stop_tables()[0]
+    want = [index.get(t, -1) for ln in lines for t in TOKEN.findall(unicodedata.normalize("NFKC", ln).lower())]
+    assert rows.tolist() == want
+    assert words.tolist() == [len(TOKEN.findall(unicodedata.normalize("NFKC", ln).lower())) for ln in lines]
