@@ -54,7 +54,7 @@ def rule_categories(lines: list[str]) -> list[str | None]:
 @cache
 def _stop_tables():
     """(word -> row, word x language matrix, language names, stoplists, sizes, each word's hash
-    sorted, the rows in that order): jusText's lists, constant data read once per process."""
+    in a table, their rows): jusText's lists, constant data read once per process."""
     import justext
 
     names = [n for n in sorted(justext.get_stoplists()) if n != "Simple_English"]
@@ -68,10 +68,10 @@ def _stop_tables():
     sizes = np.array([len(s) for s in sets])
     cps = np.frombuffer("\n".join(vocab).encode("utf-32-le"), dtype=np.uint32)
     hashes = kernels.word_hashes(cps, np.array([len(w) for w in vocab], dtype=np.int64))
-    order = np.argsort(hashes, kind="stable")
-    if len(np.unique(hashes)) != len(hashes):
-        raise RuntimeError("two stopwords share a hash")
-    return index, mat, names, sets, sizes, hashes[order], order.astype(np.int64)
+    if len(np.unique(hashes)) != len(hashes) or not hashes.all():
+        raise RuntimeError("two stopwords share a hash, or one hashes to 0")
+    keys, vals = kernels.hash_table(hashes, np.arange(len(vocab), dtype=np.int64))
+    return index, mat, names, sets, sizes, keys, vals
 
 
 def _word_rows(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +80,8 @@ def _word_rows(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
     text = "\n".join(lines)
     lowered = (unicodedata.normalize("NFKC", text) if not text.isascii() else text).lower()
     cps, table = code_points([lowered])
-    _, _, _, _, _, hashes, hash_rows = _stop_tables()
-    return kernels.token_rows(cps, table, hashes, hash_rows, len(lines))
+    _, _, _, _, _, keys, vals = _stop_tables()
+    return kernels.token_rows(cps, table, keys, vals, len(lines))
 
 
 def pick_language(rows: np.ndarray, sample: int = 400) -> int:

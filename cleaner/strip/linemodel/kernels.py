@@ -404,10 +404,39 @@ def word_hashes(cps, lens):
 
 
 @kernel(nogil=True)
-def token_rows(cps, table, hashes, hash_rows, n_lines):
+def hash_table(hashes, rows):
+    """An open-addressing table of ``hashes`` (none of them 0, the empty slot) to ``rows``."""
+    size = 1
+    while size < 4 * hashes.size:
+        size *= 2
+    keys = np.zeros(size, dtype=np.uint64)
+    vals = np.full(size, -1, dtype=np.int64)
+    mask = np.uint64(size - 1)
+    for i in range(hashes.size):
+        slot = hashes[i] & mask
+        while keys[slot] != 0:
+            slot = (slot + np.uint64(1)) & mask
+        keys[slot] = hashes[i]
+        vals[slot] = rows[i]
+    return keys, vals
+
+
+@kernel(nogil=True, inline="always")
+def _lookup(keys, vals, h):
+    mask = np.uint64(keys.size - 1)
+    slot = h & mask
+    while keys[slot] != 0:
+        if keys[slot] == h:
+            return vals[slot]
+        slot = (slot + np.uint64(1)) & mask
+    return -1
+
+
+@kernel(nogil=True)
+def token_rows(cps, table, keys, vals, n_lines):
     """The words (``\\w+`` runs) of each line of a lowered text whose lines end with a newline:
-    each word's stoplist row (-1: in no stoplist; ``hashes`` sorted, ``hash_rows`` their rows)
-    and the number of words per line."""
+    each word's stoplist row (-1: in no stoplist; ``keys``/``vals``: ``hash_table`` of the
+    stopwords' hashes) and the number of words per line."""
     rows = np.empty(cps.size // 2 + 1, dtype=np.int64)
     words = np.zeros(n_lines, dtype=np.int64)
     k = 0
@@ -421,9 +450,7 @@ def token_rows(cps, table, hashes, hash_rows, n_lines):
                 start = j
             continue
         if start >= 0:
-            h = _fnv(cps, start, j)
-            at = np.searchsorted(hashes, h)
-            rows[k] = hash_rows[at] if at < hashes.size and hashes[at] == h else -1
+            rows[k] = _lookup(keys, vals, _fnv(cps, start, j))
             k += 1
             words[line] += 1
             start = -1

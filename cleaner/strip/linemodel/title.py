@@ -29,10 +29,10 @@ TITLE_NAMES = F.FEATURE_NAMES + TITLE_EXTRA
 def title_candidates(lines: list[str], X: np.ndarray, p: np.ndarray, window: int = 60, after: int = 3):
     """Candidate line indices for the headline and their feature rows (line features + title extras)."""
     n = len(lines)
-    words = np.array([len(ln.split()) for ln in lines])
+    words = np.fromiter(map(len, map(str.split, lines)), dtype=np.int64, count=n)
     cjk = X[:, F.BASE_NAMES.index("cjk_ratio")] > 0.5
-    chars = np.array([len(ln) for ln in lines])
-    ends = np.array([bool(_SENT_END_RE.search(ln)) for ln in lines])
+    chars = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+    ends = np.fromiter(map(bool, map(_SENT_END_RE.search, lines)), dtype=np.bool_, count=n)
     body = ((words >= 15) & ends & ~cjk) | (cjk & (chars >= 60) & ends)
     start = int(np.flatnonzero(body)[0]) if body.any() else n
     idx = np.arange(max(0, start - window), min(n, start + after))
