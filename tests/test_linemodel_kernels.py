@@ -24,6 +24,7 @@ CAPWORD = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞΑ-ΩА-ЯЁ]")
 ALPHAWORD_START = re.compile(r"(?<![^\W\d_])[^\W\d_]")
 SENT_END = re.compile(r"[.!?。！？…]['\"”’»)\]]*$")
 TOKEN = re.compile(r"\w+")
+TITLE_END = re.compile(r"[.!?。！？][\"'”’»)]*$")
 
 
 def reference_row(line: str, stop: frozenset) -> dict[str, float]:
@@ -55,7 +56,9 @@ def check(lines: list[str]) -> None:
     lines = [ln.strip() for ln in lines if ln.strip()]
     if not lines:
         return
-    X = F.line_features(lines, [None] * len(lines))
+    X, shape = F.document_features(lines, [None] * len(lines))
+    assert shape[:, 0].tolist() == [len(ln.split()) for ln in lines]
+    assert shape[:, 1].tolist() == [int(bool(TITLE_END.search(ln))) for ln in lines]
     rows, _ = F._word_rows(lines)
     best = F.pick_language(rows)
     stop = F._stop_tables()[3][best] if best >= 0 else frozenset()

@@ -1,7 +1,8 @@
 """Each code point's character classes for the line model's shape columns, as one lookup table.
 
 The classes are Python's own (``str.isalnum``, ``str.isdecimal``, ``str.isupper``,
-``str.islower``: what ``\\w`` and ``\\d`` of the ``re`` module match) and a few
+``str.islower``, ``str.isspace``: what ``\\w`` and ``\\d`` of the ``re`` module and
+``str.split()`` match) and a few
 fixed sets (CJK and Thai scripts, separators, brackets, emoji, capitals). The table
 is filled a block of 256 code points at a time, the first time a text holds one:
 filling all of Unicode would cost every process a second for scripts it never meets.
@@ -41,6 +42,8 @@ def _flags(ch: str) -> int:
         f |= K.UPPER
     if ch.islower():
         f |= K.LOWER
+    if ch.isspace():
+        f |= K.SPACE
     for rx, bit in _SETS:
         if rx.match(ch):
             f |= bit

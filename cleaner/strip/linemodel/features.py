@@ -184,21 +184,28 @@ FEATURE_NAMES = (
 
 def line_features(lines: list[str], rule_hits: list[str | None] | None = None) -> np.ndarray:
     """Feature matrix (len(lines) x len(FEATURE_NAMES)) for one document's non-empty, stripped lines."""
+    return document_features(lines, rule_hits)[0]
+
+
+def document_features(lines: list[str], rule_hits: list[str | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``line_features`` and, from the same pass, what the headline picker reads of each line
+    (``SHAPE_NAMES``: its ``str.split()`` words, and whether it ends like a sentence)."""
     n = len(lines)
     X = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    shape = np.zeros((n, len(SHAPE_NAMES)), dtype=np.int64)
     if n == 0:
-        return X
+        return X, shape
     B = X[:, :NB]
     if any("\n" in ln for ln in lines):
         # the compiled columns read the document as one text, a line's end at each newline
         lines = [ln.replace("\n", " ") for ln in lines]
-    _line_columns(lines, rule_categories(lines) if rule_hits is None else rule_hits, B)
+    _line_columns(lines, rule_categories(lines) if rule_hits is None else rule_hits, B, shape)
     words = np.expm1(B[:, 0])
     chars = np.expm1(B[:, 1])
     cjk = B[:, 27] > 0.5
     # prose: a long line shaped like sentences, in the document's language or its own
     prose = ((words >= 12) & ((B[:, 2] > 0) | (np.maximum(B[:, 5], B[:, _LINE_STOP]) >= 0.2))) | (cjk & (chars >= 50))
-    split_words = np.fromiter(map(len, map(str.split, lines)), dtype=np.int64, count=n)
+    split_words = shape[:, 0]
     center = -1
     pidx = np.flatnonzero(prose)
     if len(pidx):
@@ -209,9 +216,10 @@ def line_features(lines: list[str], rule_hits: list[str | None] | None = None) -
     D = X[:, NB : NB + len(DOC_NAMES)]
     D[:, 12] = _repeats(lines, split_words, exact_key)
     D[:, 13] = _repeats(lines, split_words, shape_key)
-    return X
+    return X, shape
 
 
+SHAPE_NAMES = ["split_words", "ends_sentence"]
 _CTX_IDX_ARR = np.array(_CTX_IDX, dtype=np.int64)
 _OFFSETS_ARR = np.array(OFFSETS, dtype=np.int64)
 # the smoothed columns after the prose mask: words, rule hit, sentence end, stopword density
@@ -219,13 +227,13 @@ _SMOOTH_SRC = np.array([0, _RULE_ANY, 2, 5], dtype=np.int64)
 _WINDOWS = np.array([3, 8], dtype=np.int64)
 
 
-def _line_columns(lines: list[str], rule_hits: list[str | None], B: np.ndarray) -> None:
+def _line_columns(lines: list[str], rule_hits: list[str | None], B: np.ndarray, shape: np.ndarray) -> None:
     """Each line's own shape, and the rules' evidence."""
     rows, words = _word_rows(lines)
     mat = _stop_tables()[1]
     cps, table = code_points(lines)
     char_lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
-    kernels.line_shape(cps, char_lens, table, words, rows, pick_language(rows), mat, B)
+    kernels.line_shape(cps, char_lens, table, words, rows, pick_language(rows), mat, B, shape)
     for i, line in enumerate(lines):
         _pattern_columns(line, B[i])
         cat = rule_hits[i]

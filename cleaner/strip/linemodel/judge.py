@@ -51,13 +51,13 @@ def judge_lines(lines: list[str], rule_hits: list[str | None] | None = None, thr
     """
     shipped, picker = shipped_models()
     model = model or shipped
-    X = F.line_features(lines, rule_hits)
+    X, shape = F.document_features(lines, rule_hits)
     scores = model.predict_proba(X)
     cut = model.threshold if threshold is None else threshold
     # Recall first: a line shaped like a sentence of prose is taken only when the model is far
     # surer than the cut, because losing a sentence costs more than leaking one line of chrome.
     drop = scores >= np.where(_sentence_shaped(X), cut + (1 - cut) * SENTENCE_MARGIN, cut)
-    title = picker.pick(lines, X, scores)
+    title = picker.pick(lines, X, scores, shape)
     if title is not None:
         drop[title] = False
     return LineJudgement(scores, drop, title, _confidence(scores, lines, model.threshold))

@@ -260,9 +260,12 @@ def stack_columns(p1, starts, ends, out, offsets, windows, confident):
 
 
 # Character classes of ``line_shape``, one bit each in the table ``charclass.py`` fills.
-ALNUM, DECIMAL, UPPER, LOWER, CJK, SEP, BRACKET, EMOJI, SYMBOL, CAPITAL = (1 << k for k in range(10))
+ALNUM, DECIMAL, UPPER, LOWER, CJK, SEP, BRACKET, EMOJI, SYMBOL, CAPITAL, SPACE = (1 << k for k in range(11))
 _SENT_ENDERS = np.array([ord(c) for c in ".!?。！？…"], dtype=np.uint32)
 _CLOSERS = np.array([ord(c) for c in "'\"”’»)]"], dtype=np.uint32)
+# the headline picker's sentence end: no ellipsis (a cut headline is still one), no bracket
+_TITLE_ENDERS = np.array([ord(c) for c in ".!?。！？"], dtype=np.uint32)
+_TITLE_CLOSERS = np.array([ord(c) for c in "'\"”’»)"], dtype=np.uint32)
 
 
 @kernel(nogil=True)
@@ -290,12 +293,17 @@ def _member(c, chars):
 def _class_counts(cps, start, n, table):
     """One line's counts: alphanumerics, decimals, capitals, word starts, scripts, separators..."""
     alnum = digits = upper = cjk = seps = brackets = emoji = symbols = 0
-    alpha_words = capwords = spaces = commas = 0
+    alpha_words = capwords = spaces = commas = split_words = 0
     prev_letter = False
     prev_word = False
+    prev_space = True
     for j in range(start, start + n):
         c = cps[j]
         f = table[c]
+        is_space = (f & SPACE) != 0
+        if not is_space and prev_space:
+            split_words += 1  # str.split(): runs of anything but whitespace
+        prev_space = is_space
         if f & ALNUM:
             alnum += 1
             if f & DECIMAL:
@@ -316,7 +324,16 @@ def _class_counts(cps, start, n, table):
         symbols += (f & SYMBOL) != 0
         spaces += c == 32
         commas += c == 44
-    return alnum, digits, upper, cjk, seps, brackets, emoji, symbols, alpha_words, capwords, spaces, commas
+    return alnum, digits, upper, cjk, seps, brackets, emoji, symbols, alpha_words, capwords, spaces, commas, split_words
+
+
+@kernel(nogil=True, inline="always")
+def _ends_with(cps, start, n, enders, closers):
+    """The line ends with one of ``enders`` followed by any number of ``closers``."""
+    e = start + n - 1
+    while e >= start and _member(cps[e], closers):
+        e -= 1
+    return e >= start and _member(cps[e], enders)
 
 
 @kernel(nogil=True)
@@ -324,10 +341,7 @@ def _ends(cps, start, n, table, row):
     """The line's first and last characters: sentence end, colon, question, ellipsis, case."""
     first = table[cps[start]]
     last = cps[start + n - 1]
-    e = start + n - 1
-    while e >= start and _member(cps[e], _CLOSERS):
-        e -= 1
-    row[2] = 1.0 if e >= start and _member(cps[e], _SENT_ENDERS) else 0.0
+    row[2] = 1.0 if _ends_with(cps, start, n, _SENT_ENDERS, _CLOSERS) else 0.0
     row[3] = 1.0 if last == 58 or last == 0xFF1A else 0.0  # ":" "："
     row[4] = 1.0 if table[last] & ALNUM else 0.0
     row[9] = 1.0 if first & UPPER else 0.0
@@ -338,19 +352,22 @@ def _ends(cps, start, n, table, row):
 
 
 @kernel(nogil=True)
-def line_shape(cps, char_lens, table, words, rows, best, mat, B):
+def line_shape(cps, char_lens, table, words, rows, best, mat, B, extra):
     """The shape columns of each line from its code points (lines one after the other, each followed
     by one separator), as ``features.BASE_NAMES`` orders them; the pattern columns are left to Python.
 
     ``words``: tokens per line; ``rows``: each token's stoplist row (-1: none), lines one after
-    the other; ``best``: the document's language column in ``mat`` (-1: none).
+    the other; ``best``: the document's language column in ``mat`` (-1: none). ``extra`` gets
+    what the headline picker reads: ``str.split()`` words, and a sentence end without ellipsis.
     """
     start = 0
     k = 0
     for i in range(char_lens.size):
         n = char_lens[i]
-        alnum, digits, upper, cjk, seps, brackets, emoji, symbols, alpha_words, capwords, spaces, commas = (
+        alnum, digits, upper, cjk, seps, brackets, emoji, symbols, alpha_words, capwords, spaces, commas, split = (
             _class_counts(cps, start, n, table))
+        extra[i, 0] = split
+        extra[i, 1] = n > 0 and _ends_with(cps, start, n, _TITLE_ENDERS, _TITLE_CLOSERS)
         m = words[i]
         stops = 0
         for _ in range(m):

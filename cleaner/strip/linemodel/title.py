@@ -26,13 +26,18 @@ TITLE_EXTRA = ["p_boilerplate", "log_before_body", "after_body", "p_rank", "shap
 TITLE_NAMES = F.FEATURE_NAMES + TITLE_EXTRA
 
 
-def title_candidates(lines: list[str], X: np.ndarray, p: np.ndarray, window: int = 60, after: int = 3):
-    """Candidate line indices for the headline and their feature rows (line features + title extras)."""
+def title_candidates(lines: list[str], X: np.ndarray, p: np.ndarray, shape: np.ndarray | None = None,
+                     window: int = 60, after: int = 3):
+    """Candidate line indices for the headline and their feature rows (line features + title extras).
+    ``shape``: ``features.document_features``' second part (computed here when None)."""
     n = len(lines)
-    words = np.fromiter(map(len, map(str.split, lines)), dtype=np.int64, count=n)
+    if shape is None:
+        shape = np.array([[len(ln.split()), bool(_SENT_END_RE.search(ln))] for ln in lines], dtype=np.int64)
+        shape = shape.reshape(n, len(F.SHAPE_NAMES))
+    words = shape[:, 0]
+    ends = shape[:, 1] > 0
     cjk = X[:, F.BASE_NAMES.index("cjk_ratio")] > 0.5
     chars = np.fromiter(map(len, lines), dtype=np.int64, count=n)
-    ends = np.fromiter(map(bool, map(_SENT_END_RE.search, lines)), dtype=np.bool_, count=n)
     body = ((words >= 15) & ends & ~cjk) | (cjk & (chars >= 60) & ends)
     start = int(np.flatnonzero(body)[0]) if body.any() else n
     idx = np.arange(max(0, start - window), min(n, start + after))
@@ -70,8 +75,8 @@ class TitlePicker:
         with np.load(path or TITLE_MODEL_PATH, allow_pickle=False) as z:
             return cls(Ensemble.from_arrays(z, "t_"))
 
-    def pick(self, lines: list[str], X: np.ndarray, p: np.ndarray) -> int | None:
-        idx, T = title_candidates(lines, X, p)
+    def pick(self, lines: list[str], X: np.ndarray, p: np.ndarray, shape: np.ndarray | None = None) -> int | None:
+        idx, T = title_candidates(lines, X, p, shape)
         if len(idx) == 0:
             return None
         s = self.model.raw(T)
