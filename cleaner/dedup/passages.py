@@ -13,7 +13,11 @@ only appends arrays. A passage's keys (all salted by kind, so kinds never meet):
   overlap in length, so copies a few words longer or shorter still meet;
 - its first and its last ``edge_words`` words, from ``edge_min_words``, and its
   first four words: a copy cut short (or a paragraph split in two) shares its
-  start or its end with the whole, whatever its Jaccard.
+  start or its end with the whole, whatever its Jaccard;
+- the first four words of each of its later sentences, under the same salt as a
+  passage's first four: a paragraph that joins several kept ones (or sentences
+  of them) finds each piece, and a piece finds the paragraph that holds it,
+  however short the piece and whatever the paragraph boundaries.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class PassageInput:
     # Per token, whether it names or counts something (see ``walk``); empty: none known.
     names: list[bool] = field(default_factory=list)
     cut: bool = False  # ends with "…" or "[...]": a copy cut short
+    # Where its sentences after the first begin, in tokens (``strip.text.sentence_starts``).
+    starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.text:
@@ -133,7 +139,22 @@ class Preparer:
         ]
         keys = np.concatenate([k for k, _ in columns], axis=1)
         mask = np.concatenate([np.repeat(m[:, None], k.shape[1], axis=1) for k, m in columns], axis=1)
-        return keys[mask], mask.sum(axis=1).astype(np.int64)
+        flat, sizes = keys[mask], mask.sum(axis=1).astype(np.int64)
+        # A later sentence is a piece another copy may hold alone: it needs more than
+        # _START_WORDS words to the passage's end, as a passage needs them for its own key.
+        owner, first = [], []
+        for i, p in enumerate(passages):
+            if walked[i]:
+                for s in p.starts:
+                    if n[i] - s > _START_WORDS:
+                        owner.append(i)
+                        first.append(offsets[i] + s)
+        if not owner:
+            return flat, sizes
+        piece = kernels.keys_at(tok, np.asarray(first, dtype=np.int64), _START_WORDS) ^ _START
+        owners = np.concatenate([np.repeat(np.arange(len(passages)), sizes), np.asarray(owner, dtype=np.int64)])
+        by = np.argsort(owners, kind="stable")  # each passage's keys together, its own kinds first
+        return np.concatenate([flat, piece])[by], sizes + np.bincount(owner, minlength=len(passages))
 
     def _in_document(self, passages, tok, offsets) -> list[tuple[int, int, float]]:
         cfg = self.config

@@ -342,13 +342,23 @@ def _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned
         rule, sim = _against(p, m, r, tok, tok_off, words, doc, cut, related, params)
         if rule and (sim > best_sim or (sim == best_sim and rank[r] < rank[best_q])):
             best_q, best_rule, best_sim = r, rule, sim
-        if doc[r] != doc[p]:
-            checked[n_checked] = m
+        # A re-cut copy is made of the kept passages themselves: a member may be a copy that
+        # joined its canonical with other text, which that canonical does not hold.
+        if doc[r] != doc[p] and not _holds(checked, n_checked, r):
+            checked[n_checked] = r
             n_checked += 1
     if best_q < 0 and n_checked > 1 and words[p] >= params[3]:  # (only other documents are checked)
-        m, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
-        best_q, best_rule = (_root(m, canon), RECUT) if m >= 0 else (-1, 0)
+        best_q, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
+        best_rule = RECUT if best_q >= 0 else 0
     return best_q, best_rule, best_sim
+
+
+@kernel(nogil=True)
+def _holds(values, n, v) -> bool:
+    for k in range(n):  # noqa: SIM110 - a loop numba compiles, not a generator
+        if values[k] == v:
+            return True
+    return False
 
 
 @kernel(nogil=True)
@@ -357,30 +367,45 @@ def _covered(p, cands, tok, tok_off, params):
     holding its own piece (a paragraph that joins two kept ones, or holds sentences of
     several). Returns the candidate holding most of it, and the share covered; (-1, 0) when
     they do not cover it. Words, not n-grams, are counted: the n-grams across a join are in
-    no candidate. Candidates that each cover most of the same words are variants of one
-    template ("... on Monday" / "... on Friday"), not pieces: no re-cut."""
+    no candidate. Pieces are taken greedily, each for the words it adds: candidates that
+    cover the same words are variants of one template ("... on Monday" / "... on Friday"),
+    one piece between them, and one piece is no re-cut (the check of that candidate decided)."""
     size, contain = int(params[0]), params[2]
     start, n = tok_off[p], tok_off[p + 1] - tok_off[p]
     grams = gram_seq(tok, start, start + n, size)
-    covered = np.zeros(n, dtype=np.bool_)
-    mine = np.zeros(n, dtype=np.bool_)
-    best_q, best_hits, pieces = -1, 0, 0
-    for q in cands:
+    mine = np.zeros((cands.size, n), dtype=np.bool_)
+    for c in range(cands.size):
+        q = cands[c]
         gq = gram_set(tok, tok_off[q], tok_off[q + 1], size)
-        mine[:] = False
         for s in range(grams.size):
             at = np.searchsorted(gq, grams[s])
             if at < gq.size and gq[at] == grams[s]:
-                mine[s : s + size] = True
-        hits = mine.sum()
-        pieces += hits
-        covered |= mine
-        if hits > best_hits:
-            best_q, best_hits = q, hits
+                mine[c, s : s + size] = True
+    covered = np.zeros(n, dtype=np.bool_)
+    used = np.zeros(cands.size, dtype=np.bool_)
+    first, pieces = -1, 0
+    while True:
+        pick, gain = -1, 0
+        for c in range(cands.size):
+            if used[c]:
+                continue
+            new = 0
+            for w in range(n):
+                new += mine[c, w] and not covered[w]
+            if new > gain:
+                pick, gain = c, new
+        # A piece adds at least one n-gram's worth of words of its own.
+        if pick < 0 or gain < size:
+            break
+        used[pick] = True
+        covered |= mine[pick]
+        pieces += 1
+        if first < 0:
+            first = pick
     share = covered.sum() / max(n, 1)
-    if share < contain or pieces - covered.sum() > 0.2 * n:
+    if pieces < 2 or share < contain:
         return -1, 0.0
-    return best_q, share
+    return cands[first], share
 
 
 @kernel(nogil=True)

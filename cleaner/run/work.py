@@ -25,7 +25,7 @@ from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import dedup_tokens, name_flags
+from ..strip.text import dedup_tokens, name_flags, sentence_starts
 from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
@@ -119,7 +119,8 @@ def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[Passag
         if toks:
             # Names and numbers guard only the short passages' edit check: flagged there alone.
             names = name_flags(kept_text, len(toks)) if len(toks) < short_max else []
-            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut))
+            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut,
+                                         starts=sentence_starts(kept_text, len(toks))))
             blocks.append(b)
     return passages, blocks, lines, candidates, templated
 

@@ -88,6 +88,32 @@ def name_flags(text: str, count: int) -> list[bool]:
             for i, w in enumerate(raw)]
 
 
+# A sentence ends at one of these between two words; the next one opens a sentence unless it
+# starts in lower case ("e.g. the", "3 p.m. local time") or the word before is an initial ("U.S.").
+_SENTENCE_GAP_RE = re.compile(r"[.!?。！？]")
+
+
+def sentence_starts(text: str, count: int) -> list[int]:
+    """The positions in ``dedup_tokens(text)`` (``count`` of them) where a sentence other than the
+    first begins. Empty when there is none, or when the words do not line up."""
+    if _SENTENCE_GAP_RE.search(text) is None:
+        return []
+    text = nfkc(text)
+    if "://" in text or "www." in text.lower():
+        text = URL_RE.sub(" ", text)
+    starts: list[int] = []
+    n, end, initial = 0, None, False
+    for m in WORD_RE.finditer(text):
+        word = m.group()
+        if end is not None and not initial and not word[0].islower() and _SENTENCE_GAP_RE.search(text, end, m.start()):
+            starts.append(n)
+        end = m.end()
+        no_space = NO_SPACE_RE.search(word) is not None
+        initial = len(word) == 1 and not no_space
+        n += len(word) if no_space else 1
+    return starts if n == count else []
+
+
 def normalized(text: str) -> str:
     """A key under which two renderings of the same short line compare equal."""
     return " ".join(tokens(text))
