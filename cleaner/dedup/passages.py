@@ -35,7 +35,9 @@ from .minhash import permutations
 # Salts of the kinds of key (any distinct 64-bit constants).
 _EXACT, _SHORT, _LONG, _HEAD, _TAIL, _START = (np.uint64(0x9E3779B97F4A7C15 * k % (1 << 64)) for k in range(1, 7))
 # A passage's first this many words are a key of their own: a copy cut very short ("How
-# small businesses can launch…") has no other key in common with the whole.
+# small businesses can launch…") has no other key in common with the whole, and a heading
+# of four words joined to its paragraph ("The Role of Repetition Learning requires ...")
+# none with the joined paragraph.
 _START_WORDS = 4
 _ID_MASK = np.uint64(0x7FFFFFFF)
 _FLAG = np.uint32(0x80000000)
@@ -124,7 +126,6 @@ class Preparer:
         cfg = self.config
         n = np.diff(offsets)
         walked = np.array([self.deduplicated(p) or self.in_context(p) for p in passages], dtype=bool)
-        cut = np.array([p.cut for p in passages], dtype=bool)
         pairs = kernels.signatures(*kernels.shingle_sets(tok, offsets, 2), *self.perms)
         singles = kernels.signatures(*kernels.shingle_sets(tok, offsets, 1), *self.perms)
         columns = [
@@ -133,20 +134,20 @@ class Preparer:
              walked & (n >= 5) & (n < cfg.short_max_words)),
             (band_keys(pairs, cfg.bands, cfg.rows) ^ _LONG, walked & (n >= cfg.long_min_words)),
             (kernels.run_keys(tok, offsets, _START_WORDS, False)[:, None] ^ _START,
-             walked & ((n > _START_WORDS) | (cut & (n == _START_WORDS)))),
+             walked & (n >= _START_WORDS)),
             (kernels.run_keys(tok, offsets, cfg.edge_words, False)[:, None] ^ _HEAD, walked & (n >= cfg.edge_min_words)),
             (kernels.run_keys(tok, offsets, cfg.edge_words, True)[:, None] ^ _TAIL, walked & (n >= cfg.edge_min_words)),
         ]
         keys = np.concatenate([k for k, _ in columns], axis=1)
         mask = np.concatenate([np.repeat(m[:, None], k.shape[1], axis=1) for k, m in columns], axis=1)
         flat, sizes = keys[mask], mask.sum(axis=1).astype(np.int64)
-        # A later sentence is a piece another copy may hold alone: it needs more than
-        # _START_WORDS words to the passage's end, as a passage needs them for its own key.
+        # A later sentence is a piece another copy may hold alone: it needs _START_WORDS
+        # words to the passage's end, as a passage needs them for its own key.
         owner, first = [], []
         for i, p in enumerate(passages):
             if walked[i]:
                 for s in p.starts:
-                    if n[i] - s > _START_WORDS:
+                    if n[i] - s >= _START_WORDS:
                         owner.append(i)
                         first.append(offsets[i] + s)
         if not owner:
