@@ -309,6 +309,10 @@ def _against(p, m, r, tok, tok_off, words, doc, cut, related, params):
     rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1], cut[p], params)
     if doc[r] == doc[p] and rule == TRUNCATED:
         return 0, 0.0  # in one page, a heading that repeats the start of a paragraph is no copy
+    # A few words cut short ("Let's take a look at…") start many paragraphs: under
+    # ``ngram_min`` words they name their paragraph only inside a related document.
+    if rule == TRUNCATED and cut[p] and words[p] < params[3] and not _is_related(doc[r], related):
+        return 0, 0.0
     # A passage inside another document's longer paragraph, within a few edits: a sentence
     # of the same story re-cut. Under ``ngram_min`` words only inside a related document.
     short_max = int(params[4])
