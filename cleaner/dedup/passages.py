@@ -164,7 +164,18 @@ class Preparer:
         if len(in_doc) < 2:
             return []
         grams, goff = kernels.shingle_sets(tok, offsets, cfg.doc_shingle_size)
-        return _similar_pairs([(i, grams[goff[i] : goff[i + 1]]) for i in in_doc], cfg.doc_threshold)
+        pairs = _similar_pairs([(i, grams[goff[i] : goff[i + 1]]) for i in in_doc], cfg.doc_threshold)
+        # One page's paragraphs in one template ("IVPN accepts ..." / "Mullvad accepts ...") are
+        # two facts: a looser copy than syndication makes still names nothing of its own.
+        return [(i, j, sim) for i, j, sim in pairs if not _names_apart(passages[i], passages[j])]
+
+
+def _names_apart(a: PassageInput, b: PassageInput) -> bool:
+    """``walk.names_apart`` of two passages of one document, from their tokens and name flags."""
+    def own(x: PassageInput, y: PassageInput) -> bool:
+        other = set(y.tokens)
+        return any(flag and t not in other for t, flag in zip(x.tokens, x.names))
+    return own(a, b) and own(b, a)
 
 
 def token_ids(tok: np.ndarray, passages: list[PassageInput]) -> np.ndarray:

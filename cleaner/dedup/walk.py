@@ -17,7 +17,11 @@ something (a capitalised word, a number; see ``strip.text.name_flags`` and
 n-gram sets for Jaccard and containment, and a banded edit distance for
 edited copies. A short passage ("Apple declined to comment on the report.")
 must not merge with its template twin ("Google declined ..."): in one, a
-flagged token is never substituted, inserted or deleted.
+flagged token is never substituted, inserted or deleted. At any length, two
+passages that each name or count something the other never does are two facts
+in one template ("The 5th Annual St. Louis Summit ..." / "The 13th Annual DC
+Summit ..."), not copies (``names_apart``): a copy cut short, a piece of a
+paragraph or an edited copy names nothing of its own on one side at least.
 """
 
 from __future__ import annotations
@@ -133,8 +137,38 @@ def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: in
 
 
 @kernel(nogil=True)
+def _has_own_name(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether run ``a`` holds a flagged token (a name, a number) that run ``b`` never has."""
+    ids = np.sort(tok[b0:b1] & ID_MASK)
+    for i in range(a0, a1):
+        if tok[i] & NAME_FLAG:
+            v = tok[i] & ID_MASK
+            at = np.searchsorted(ids, v)
+            if at >= ids.size or ids[at] != v:
+                return True
+    return False
+
+
+@kernel(nogil=True)
+def names_apart(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether each run names or counts something the other never does (module docstring)."""
+    return _has_own_name(tok, a0, a1, b0, b1) and _has_own_name(tok, b0, b1, a0, a1)
+
+
+@kernel(nogil=True)
 def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray,
           either_way: bool = False) -> tuple:
+    """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not
+    (``_check``), and never when the two name different things (``names_apart``)."""
+    rule, sim = _check(tok, a0, a1, b0, b1, a_cut, params, either_way)
+    if rule and rule != EXACT and names_apart(tok, a0, a1, b0, b1):
+        return 0, 0.0
+    return rule, sim
+
+
+@kernel(nogil=True)
+def _check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray,
+           either_way: bool = False) -> tuple:
     """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not.
 
     ``a_cut``: ``a`` ends the way a copy cut short does ("…"): then a start of ``b``
@@ -344,6 +378,10 @@ def _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned
         if not _eligible(p, r, words, doc, pinned, context, related, int(params[3])):
             continue
         rule, sim = _against(p, m, r, tok, tok_off, words, doc, cut, related, params)
+        # ``p`` joins the canonical, not the member: a member may hold names its canonical
+        # does not (a paragraph joined to it), and ``p`` must not name things apart from it.
+        if rule and m != r and names_apart(tok, tok_off[p], tok_off[p + 1], tok_off[r], tok_off[r + 1]):
+            rule = 0
         if rule and (sim > best_sim or (sim == best_sim and rank[r] < rank[best_q])):
             best_q, best_rule, best_sim = r, rule, sim
         # A re-cut copy is made of the kept passages themselves: a member may be a copy that
