@@ -57,7 +57,7 @@ class PassageInput:
     # Per token, whether it names or counts something (see ``walk``); empty: none known.
     names: list[bool] = field(default_factory=list)
     cut: bool = False  # ends with "…" or "[...]": a copy cut short
-    # Where its sentences after the first begin, in tokens (``strip.text.sentence_starts``).
+    # Where its sentences after the first begin, in tokens (``strip.text.marks``).
     starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:

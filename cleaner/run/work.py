@@ -25,7 +25,7 @@ from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import dedup_tokens, name_flags, sentence_starts
+from ..strip.text import dedup_tokens, marks, name_flags
 from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
@@ -118,9 +118,9 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         if toks:
             # Names and numbers: a short passage's edits may not touch them, and no two passages
             # that each name something the other does not are copies (``dedup.walk``).
-            names = name_flags(kept_text, len(toks))
+            names, starts = marks(kept_text, len(toks))
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut,
-                                         starts=sentence_starts(kept_text, len(toks))))
+                                         starts=starts))
             blocks.append(b)
     return passages, blocks, lines, candidates, templated
 
