@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cleaner import Cleaner, Config, Document
 from cleaner.dedup import kernels
 from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
-from cleaner.strip.text import tokens
+from cleaner.strip.text import dedup_tokens, marks, tokens
 
 PARAGRAPHS = [
     line.strip() for line in (GOLDEN / "input" / "004_24fd8f660d9764e9.txt").read_text(encoding="utf-8").split("\n")
@@ -186,6 +186,55 @@ def test_a_paragraph_split_in_one_copy_and_joined_in_another_is_found():
     assert results["split"].duplicate_of == "orig"
 
 
+def test_sentence_starts_line_up_with_the_dedup_tokens():
+    def starts(text):
+        toks = dedup_tokens(text)
+        return [toks[k] for k in marks(text, len(toks))[1]]
+
+    assert starts("He said so. Then he left! Why? no.") == ["then", "why"]
+    # Not after an initial, not before a word in lower case, not inside a number or a domain.
+    assert starts("The U.S. Air Force said so, e.g. in 3.5 cases at example.com today.") == []
+    assert starts("He said “go.” Then he left.") == ["then"]
+    # Scripts without spaces: a token is a character.
+    assert starts("新华社北京4月24日电。习近平主席致贺信。大家表示") == ["习", "大"]
+
+
+def test_a_paragraph_joined_to_a_short_sentence_is_a_recut_copy():
+    # The sentence is under edge_min_words: no tail key; its own first four words find it.
+    short = PARAGRAPHS[14].split(". ", 1)[1]
+    kept = Document("kept", "\n\n".join([PARAGRAPHS[3], PARAGRAPHS[0], short, PARAGRAPHS[1]]))
+    joined = Document("joined", "\n\n".join([PARAGRAPHS[5], PARAGRAPHS[3] + " " + short]))
+    results, _ = run([kept, joined])
+    assert [(x.rule, x.kept_id) for x in results["joined"].removals] == [("recut_copy", "kept")]
+    assert results["joined"].body == PARAGRAPHS[5]
+
+
+def test_long_paragraphs_that_name_different_things_are_not_copies():
+    para = PARAGRAPHS[10]  # "On Thursday news broke that Attorney General Barr was ..."
+    assert "Thursday" in para and "Barr" in para
+    other = para.replace("Thursday", "Monday").replace("Barr", "Sessions")
+    edited = _edit(para, [(12, "+reportedly"), (20, "")])
+    docs = [Document("a", PARAGRAPHS[0] + "\n\n" + para), Document("b", PARAGRAPHS[1] + "\n\n" + other),
+            Document("c", PARAGRAPHS[2] + "\n\n" + edited)]
+    results, _ = run(docs)
+    assert other in results["b"].body and not results["b"].removals
+    # The edited copy and the paragraph are one: whichever is kept, the other is its copy.
+    assert sorted((x.rule, x.kept_id) for x in results["a"].removals + results["c"].removals) in (
+        [("minhash", "a")], [("minhash", "c")])
+
+
+def test_a_few_words_cut_short_are_a_copy_only_in_a_related_document():
+    para = PARAGRAPHS[2]
+    teaser = " ".join(para.split()[:5]) + "…"
+    results, _ = run([Document("full", para + "\n\n" + PARAGRAPHS[4]),
+                      Document("other", PARAGRAPHS[7] + "\n\n" + teaser)])
+    assert teaser in results["other"].body
+    # In a copy of the story, the same teaser is the story's.
+    results, _ = run([Document("full", para + "\n\n" + PARAGRAPHS[4]),
+                      Document("copy", PARAGRAPHS[4] + "\n\n" + teaser)])
+    assert [x.kept_id for x in results["copy"].removals] == ["full", "full"]
+
+
 def test_a_copy_cut_at_30_percent_with_an_ellipsis_is_found():
     para = PARAGRAPHS[3]
     words = para.split()
@@ -209,6 +258,16 @@ def test_a_syndicated_document_with_a_line_of_its_own_is_a_whole_copy():
     assert results["portal"].duplicate_of == "wire" and results["portal"].body == ""
     # What it held of its own is in the audit, with the document kept.
     assert [(x.rule, x.kept_id) for x in results["portal"].removals if x.text == own] == [("whole_document", "wire")]
+
+
+def test_a_line_that_copies_a_whole_copys_title_does_not_hold_it_back():
+    # The wire's first line repeats the portal's headline; the portal, emptied, keeps its title.
+    lead = PARAGRAPHS[4].split(". ")[0] + "."
+    wire = Document("wire", "\n\n".join([lead, *PARAGRAPHS[5:9]]))
+    portal = Document("portal", "\n\n".join(["BREAKING: " + lead.rstrip("."), *PARAGRAPHS[5:8]]))
+    results, _ = run([portal, wire])
+    assert [(x.line, x.kept_id, x.kept_line) for x in results["wire"].removals] == [(1, "portal", 1)]
+    assert results["portal"].duplicate_of == "wire" and results["portal"].title.endswith("in the audience")
 
 
 def test_keep_first_keeps_the_first_seen_document():

@@ -142,6 +142,18 @@ def run_keys(tok: np.ndarray, offsets: np.ndarray, size: int, from_end: bool) ->
     return out
 
 
+@kernel(nogil=True)
+def keys_at(tok: np.ndarray, firsts: np.ndarray, size: int) -> np.ndarray:
+    """``run_keys``' key of the ``size`` token hashes from each of ``firsts`` (each has them)."""
+    out = np.zeros(firsts.size, dtype=np.uint64)
+    for p in range(firsts.size):
+        acc = _FNV_OFFSET
+        for j in range(size):
+            acc = (acc ^ tok[firsts[p] + j]) * _FNV_PRIME
+        out[p] = _fmix64(acc)
+    return out
+
+
 def encode_texts(texts: list[str]) -> np.ndarray:
     """The batch buffer from passages already joined by spaces: passages joined by newlines, UTF-8."""
     return np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)

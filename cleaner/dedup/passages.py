@@ -13,7 +13,11 @@ only appends arrays. A passage's keys (all salted by kind, so kinds never meet):
   overlap in length, so copies a few words longer or shorter still meet;
 - its first and its last ``edge_words`` words, from ``edge_min_words``, and its
   first four words: a copy cut short (or a paragraph split in two) shares its
-  start or its end with the whole, whatever its Jaccard.
+  start or its end with the whole, whatever its Jaccard;
+- the first four words of each of its later sentences, under the same salt as a
+  passage's first four: a paragraph that joins several kept ones (or sentences
+  of them) finds each piece, and a piece finds the paragraph that holds it,
+  however short the piece and whatever the paragraph boundaries.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from .minhash import permutations
 # Salts of the kinds of key (any distinct 64-bit constants).
 _EXACT, _SHORT, _LONG, _HEAD, _TAIL, _START = (np.uint64(0x9E3779B97F4A7C15 * k % (1 << 64)) for k in range(1, 7))
 # A passage's first this many words are a key of their own: a copy cut very short ("How
-# small businesses can launch…") has no other key in common with the whole.
+# small businesses can launch…") has no other key in common with the whole, and a heading
+# of four words joined to its paragraph ("The Role of Repetition Learning requires ...")
+# none with the joined paragraph.
 _START_WORDS = 4
 _ID_MASK = np.uint64(0x7FFFFFFF)
 _FLAG = np.uint32(0x80000000)
@@ -51,6 +57,8 @@ class PassageInput:
     # Per token, whether it names or counts something (see ``walk``); empty: none known.
     names: list[bool] = field(default_factory=list)
     cut: bool = False  # ends with "…" or "[...]": a copy cut short
+    # Where its sentences after the first begin, in tokens (``strip.text.marks``).
+    starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.text:
@@ -118,7 +126,6 @@ class Preparer:
         cfg = self.config
         n = np.diff(offsets)
         walked = np.array([self.deduplicated(p) or self.in_context(p) for p in passages], dtype=bool)
-        cut = np.array([p.cut for p in passages], dtype=bool)
         pairs = kernels.signatures(*kernels.shingle_sets(tok, offsets, 2), *self.perms)
         singles = kernels.signatures(*kernels.shingle_sets(tok, offsets, 1), *self.perms)
         columns = [
@@ -127,13 +134,28 @@ class Preparer:
              walked & (n >= 5) & (n < cfg.short_max_words)),
             (band_keys(pairs, cfg.bands, cfg.rows) ^ _LONG, walked & (n >= cfg.long_min_words)),
             (kernels.run_keys(tok, offsets, _START_WORDS, False)[:, None] ^ _START,
-             walked & ((n > _START_WORDS) | (cut & (n == _START_WORDS)))),
+             walked & (n >= _START_WORDS)),
             (kernels.run_keys(tok, offsets, cfg.edge_words, False)[:, None] ^ _HEAD, walked & (n >= cfg.edge_min_words)),
             (kernels.run_keys(tok, offsets, cfg.edge_words, True)[:, None] ^ _TAIL, walked & (n >= cfg.edge_min_words)),
         ]
         keys = np.concatenate([k for k, _ in columns], axis=1)
         mask = np.concatenate([np.repeat(m[:, None], k.shape[1], axis=1) for k, m in columns], axis=1)
-        return keys[mask], mask.sum(axis=1).astype(np.int64)
+        flat, sizes = keys[mask], mask.sum(axis=1).astype(np.int64)
+        # A later sentence is a piece another copy may hold alone: it needs _START_WORDS
+        # words to the passage's end, as a passage needs them for its own key.
+        owner, first = [], []
+        for i, p in enumerate(passages):
+            if walked[i]:
+                for s in p.starts:
+                    if n[i] - s >= _START_WORDS:
+                        owner.append(i)
+                        first.append(offsets[i] + s)
+        if not owner:
+            return flat, sizes
+        piece = kernels.keys_at(tok, np.asarray(first, dtype=np.int64), _START_WORDS) ^ _START
+        owners = np.concatenate([np.repeat(np.arange(len(passages)), sizes), np.asarray(owner, dtype=np.int64)])
+        by = np.argsort(owners, kind="stable")  # each passage's keys together, its own kinds first
+        return np.concatenate([flat, piece])[by], sizes + np.bincount(owner, minlength=len(passages))
 
     def _in_document(self, passages, tok, offsets) -> list[tuple[int, int, float]]:
         cfg = self.config
@@ -142,7 +164,18 @@ class Preparer:
         if len(in_doc) < 2:
             return []
         grams, goff = kernels.shingle_sets(tok, offsets, cfg.doc_shingle_size)
-        return _similar_pairs([(i, grams[goff[i] : goff[i + 1]]) for i in in_doc], cfg.doc_threshold)
+        pairs = _similar_pairs([(i, grams[goff[i] : goff[i + 1]]) for i in in_doc], cfg.doc_threshold)
+        # One page's paragraphs in one template ("IVPN accepts ..." / "Mullvad accepts ...") are
+        # two facts: a looser copy than syndication makes still names nothing of its own.
+        return [(i, j, sim) for i, j, sim in pairs if not _names_apart(passages[i], passages[j])]
+
+
+def _names_apart(a: PassageInput, b: PassageInput) -> bool:
+    """``walk.names_apart`` of two passages of one document, from their tokens and name flags."""
+    def own(x: PassageInput, y: PassageInput) -> bool:
+        other = set(y.tokens)
+        return any(flag and t not in other for t, flag in zip(x.tokens, x.names))
+    return own(a, b) and own(b, a)
 
 
 def token_ids(tok: np.ndarray, passages: list[PassageInput]) -> np.ndarray:

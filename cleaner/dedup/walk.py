@@ -17,7 +17,11 @@ something (a capitalised word, a number; see ``strip.text.name_flags`` and
 n-gram sets for Jaccard and containment, and a banded edit distance for
 edited copies. A short passage ("Apple declined to comment on the report.")
 must not merge with its template twin ("Google declined ..."): in one, a
-flagged token is never substituted, inserted or deleted.
+flagged token is never substituted, inserted or deleted. At any length, two
+passages that each name or count something the other never does are two facts
+in one template ("The 5th Annual St. Louis Summit ..." / "The 13th Annual DC
+Summit ..."), not copies (``names_apart``): a copy cut short, a piece of a
+paragraph or an edited copy names nothing of its own on one side at least.
 """
 
 from __future__ import annotations
@@ -133,8 +137,38 @@ def edit_distance(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, limit: in
 
 
 @kernel(nogil=True)
+def _has_own_name(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether run ``a`` holds a flagged token (a name, a number) that run ``b`` never has."""
+    ids = np.sort(tok[b0:b1] & ID_MASK)
+    for i in range(a0, a1):
+        if tok[i] & NAME_FLAG:
+            v = tok[i] & ID_MASK
+            at = np.searchsorted(ids, v)
+            if at >= ids.size or ids[at] != v:
+                return True
+    return False
+
+
+@kernel(nogil=True)
+def names_apart(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether each run names or counts something the other never does (module docstring)."""
+    return _has_own_name(tok, a0, a1, b0, b1) and _has_own_name(tok, b0, b1, a0, a1)
+
+
+@kernel(nogil=True)
 def check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray,
           either_way: bool = False) -> tuple:
+    """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not
+    (``_check``), and never when the two name different things (``names_apart``)."""
+    rule, sim = _check(tok, a0, a1, b0, b1, a_cut, params, either_way)
+    if rule and rule != EXACT and names_apart(tok, a0, a1, b0, b1):
+        return 0, 0.0
+    return rule, sim
+
+
+@kernel(nogil=True)
+def _check(tok: np.ndarray, a0: int, a1: int, b0: int, b1: int, a_cut: bool, params: np.ndarray,
+           either_way: bool = False) -> tuple:
     """(rule, similarity) when the token run ``a`` is a copy of ``b``; rule 0 when it is not.
 
     ``a_cut``: ``a`` ends the way a copy cut short does ("…"): then a start of ``b``
@@ -309,6 +343,10 @@ def _against(p, m, r, tok, tok_off, words, doc, cut, related, params):
     rule, sim = check(tok, tok_off[p], tok_off[p + 1], tok_off[m], tok_off[m + 1], cut[p], params)
     if doc[r] == doc[p] and rule == TRUNCATED:
         return 0, 0.0  # in one page, a heading that repeats the start of a paragraph is no copy
+    # A few words cut short ("Let's take a look at…") start many paragraphs: under
+    # ``ngram_min`` words they name their paragraph only inside a related document.
+    if rule == TRUNCATED and cut[p] and words[p] < params[3] and not _is_related(doc[r], related):
+        return 0, 0.0
     # A passage inside another document's longer paragraph, within a few edits: a sentence
     # of the same story re-cut. Under ``ngram_min`` words only inside a related document.
     short_max = int(params[4])
@@ -340,15 +378,29 @@ def _best(p, cand, nc, count, rank, canon, top, tok, tok_off, words, doc, pinned
         if not _eligible(p, r, words, doc, pinned, context, related, int(params[3])):
             continue
         rule, sim = _against(p, m, r, tok, tok_off, words, doc, cut, related, params)
+        # ``p`` joins the canonical, not the member: a member may hold names its canonical
+        # does not (a paragraph joined to it), and ``p`` must not name things apart from it.
+        if rule and m != r and names_apart(tok, tok_off[p], tok_off[p + 1], tok_off[r], tok_off[r + 1]):
+            rule = 0
         if rule and (sim > best_sim or (sim == best_sim and rank[r] < rank[best_q])):
             best_q, best_rule, best_sim = r, rule, sim
-        if doc[r] != doc[p]:
-            checked[n_checked] = m
+        # A re-cut copy is made of the kept passages themselves: a member may be a copy that
+        # joined its canonical with other text, which that canonical does not hold.
+        if doc[r] != doc[p] and not _holds(checked, n_checked, r):
+            checked[n_checked] = r
             n_checked += 1
     if best_q < 0 and n_checked > 1 and words[p] >= params[3]:  # (only other documents are checked)
-        m, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
-        best_q, best_rule = (_root(m, canon), RECUT) if m >= 0 else (-1, 0)
+        best_q, best_sim = _covered(p, checked[:n_checked], tok, tok_off, params)
+        best_rule = RECUT if best_q >= 0 else 0
     return best_q, best_rule, best_sim
+
+
+@kernel(nogil=True)
+def _holds(values, n, v) -> bool:
+    for k in range(n):  # noqa: SIM110 - a loop numba compiles, not a generator
+        if values[k] == v:
+            return True
+    return False
 
 
 @kernel(nogil=True)
@@ -357,30 +409,45 @@ def _covered(p, cands, tok, tok_off, params):
     holding its own piece (a paragraph that joins two kept ones, or holds sentences of
     several). Returns the candidate holding most of it, and the share covered; (-1, 0) when
     they do not cover it. Words, not n-grams, are counted: the n-grams across a join are in
-    no candidate. Candidates that each cover most of the same words are variants of one
-    template ("... on Monday" / "... on Friday"), not pieces: no re-cut."""
+    no candidate. Pieces are taken greedily, each for the words it adds: candidates that
+    cover the same words are variants of one template ("... on Monday" / "... on Friday"),
+    one piece between them, and one piece is no re-cut (the check of that candidate decided)."""
     size, contain = int(params[0]), params[2]
     start, n = tok_off[p], tok_off[p + 1] - tok_off[p]
     grams = gram_seq(tok, start, start + n, size)
-    covered = np.zeros(n, dtype=np.bool_)
-    mine = np.zeros(n, dtype=np.bool_)
-    best_q, best_hits, pieces = -1, 0, 0
-    for q in cands:
+    mine = np.zeros((cands.size, n), dtype=np.bool_)
+    for c in range(cands.size):
+        q = cands[c]
         gq = gram_set(tok, tok_off[q], tok_off[q + 1], size)
-        mine[:] = False
         for s in range(grams.size):
             at = np.searchsorted(gq, grams[s])
             if at < gq.size and gq[at] == grams[s]:
-                mine[s : s + size] = True
-        hits = mine.sum()
-        pieces += hits
-        covered |= mine
-        if hits > best_hits:
-            best_q, best_hits = q, hits
+                mine[c, s : s + size] = True
+    covered = np.zeros(n, dtype=np.bool_)
+    used = np.zeros(cands.size, dtype=np.bool_)
+    first, pieces = -1, 0
+    while True:
+        pick, gain = -1, 0
+        for c in range(cands.size):
+            if used[c]:
+                continue
+            new = 0
+            for w in range(n):
+                new += mine[c, w] and not covered[w]
+            if new > gain:
+                pick, gain = c, new
+        # A piece adds at least one n-gram's worth of words of its own.
+        if pick < 0 or gain < size:
+            break
+        used[pick] = True
+        covered |= mine[pick]
+        pieces += 1
+        if first < 0:
+            first = pick
     share = covered.sum() / max(n, 1)
-    if share < contain or pieces - covered.sum() > 0.2 * n:
+    if pieces < 2 or share < contain:
         return -1, 0.0
-    return best_q, share
+    return cands[first], share
 
 
 @kernel(nogil=True)

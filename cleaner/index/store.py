@@ -37,7 +37,9 @@ INDEX_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "threshold", "see
                   "exact_min_words", "truncation_containment", "short_max_words", "long_min_words", "edge_words",
                   "edge_min_words", "edit_share")
 # 2: every passage's lookup keys in one kind of bucket, and its token ids instead of its shingle set.
-INDEX_FORMAT = 2
+# 3: a key for each later sentence and for a four-word passage's start; name flags on the token ids
+# of passages of every length (an index of format 2 would find fewer pieces and merge template twins).
+INDEX_FORMAT = 3
 
 
 class IndexUnusable(ValueError):

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 # 4: the modules moved into subpackages (the pickled classes' paths changed) and the
 # counts gained duplicate_kinds. 5: a block carries the line model's score. 6: the dedup
 # index holds token ids and lookup keys (tokenstore.TokenStore, no band matrix). 7: a block
-# says whether it is code (HTML pages).
-STATE_VERSION = 7
+# says whether it is code (HTML pages). 8: the dedup index's lookup keys include sentence keys
+# and its token ids carry name flags at every length.
+STATE_VERSION = 8
 # Part of a run's fingerprint, which is also how an index across runs knows a rerun of
 # a run it holds: changed, every earlier run would look like another run's copies.
 _FINGERPRINT_VERSION = 2

@@ -366,8 +366,9 @@ def _whole_documents(decisions: Decisions, state: Pass1State) -> dict[int, str]:
         if target is not None:
             whole[d] = target
     # Which documents' copies point into which: (copying document, document of the kept passage).
+    # A copy of a title holds nothing back: an emptied document keeps its title.
     pointers = {(index.doc[pid], index.doc[canon]) for pid, (canon, _) in decisions.duplicate_of.items()
-                if isinstance(canon, int) and index.doc[canon] != index.doc[pid]}
+                if isinstance(canon, int) and index.doc[canon] != index.doc[pid] and blocks[canon] != TITLE_BLOCK}
     while True:
         held = {kept_in for copying, kept_in in pointers if kept_in in whole and copying not in whole}
         if not held:

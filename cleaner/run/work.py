@@ -25,7 +25,7 @@ from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import dedup_tokens, name_flags
+from ..strip.text import dedup_tokens, marks, name_flags
 from .assembly import Assembly
 from .decisions import Fate
 from .time_limit import DocumentTimeout, time_limit
@@ -88,11 +88,10 @@ def _as_document(record, position: int, cfg: Config) -> Document | Reject | Skip
     return Reject(source=f"record {position}", reason="unsupported_record", detail=type(record).__name__)
 
 
-def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[PassageInput], list, list[str], list[bool], list[bool]]:
+def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[str], list[bool], list[bool]]:
     """The passages of a stripped document for dedup (the title first), with their blocks,
     the document's kept lines, which of them may be site furniture, and which may be by their
-    template. Passages under ``short_max`` words get name flags (``dedup.walk``: longer ones
-    are checked without)."""
+    template."""
     passages, blocks, lines, candidates, templated = [], [], [], [], []
     if stripped.title is not None:
         title_tokens = dedup_tokens(stripped.title.kept_text())
@@ -117,9 +116,11 @@ def passage_inputs(stripped: Stripped, short_max: int = 30) -> tuple[list[Passag
         # A line the model is sure is text (a subheading, a headline) keeps its own count only.
         templated.append(may_be_template(kept_text, b.score))
         if toks:
-            # Names and numbers guard only the short passages' edit check: flagged there alone.
-            names = name_flags(kept_text, len(toks)) if len(toks) < short_max else []
-            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut))
+            # Names and numbers: a short passage's edits may not touch them, and no two passages
+            # that each name something the other does not are copies (``dedup.walk``).
+            names, starts = marks(kept_text, len(toks))
+            passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut,
+                                         starts=starts))
             blocks.append(b)
     return passages, blocks, lines, candidates, templated
 
@@ -151,7 +152,7 @@ class DocumentWork:
         if isinstance(done, Reject):
             return done
         item, stripped = done
-        passages, blocks, lines, candidates, templated = passage_inputs(stripped, self.config.short_max_words)
+        passages, blocks, lines, candidates, templated = passage_inputs(stripped)
         prepared = self._preparer.prepare(passages)
         indices = [TITLE_BLOCK if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)

@@ -79,13 +79,47 @@ def dedup_tokens(text: str) -> list[str]:
 def name_flags(text: str, count: int) -> list[bool]:
     """Per token of ``tokens(text)`` (``count`` of them), whether it names or counts something:
     a number, or a capitalised word. Empty when the words do not line up."""
-    raw = words(URL_RE.sub(" ", nfkc(text)) if ("://" in text or "www." in text.lower()) else nfkc(text))
-    if len(raw) != count:
-        return []
+    return marks(text, count)[0]
+
+
+# A sentence ends at one of these, followed by a space, a closing quote or the end of the line
+# ("3.5", "example.com" go on); the next word opens a sentence unless it starts in lower case
+# ("e.g. the", "3 p.m. local time") or the word before the mark is an initial ("U.S.").
+_SENTENCE_GAP_RE = re.compile("[.!?。！？]")
+_SENTENCE_END_RE = re.compile("[.!?](?=[\\s\"'”’»)\\]]|$)|[。！？]")
+
+
+def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
+    """``name_flags`` of a line, and the positions in ``dedup_tokens(text)`` (``count`` of them)
+    where a sentence other than the first begins, from one scan of its words. Either is empty
+    when the words do not line up (flags: in scripts without spaces, where a token is a character)."""
+    text = nfkc(text)
+    if "://" in text or "www." in text.lower():
+        text = URL_RE.sub(" ", text)
+    starts: list[int] = []
+    if _SENTENCE_GAP_RE.search(text) is None:
+        raw = WORD_RE.findall(text)
+    else:
+        raw = []
+        for chunk in _SENTENCE_END_RE.split(text):
+            found = WORD_RE.findall(chunk)
+            if not found:
+                continue  # "?!", "...": one end of a sentence
+            if raw and not found[0][0].islower() and (len(raw[-1]) > 1 or NO_SPACE_RE.search(raw[-1])):
+                starts.append(len(raw))
+            raw.extend(found)
     # At the start of a line any word is capitalised: there only a longer one counts ("Apple",
     # "Police"; the words that open sentences, "The", "In", "It", are short).
-    return [(w[:1].isupper() and (i > 0 or len(w) > 3)) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
-            for i, w in enumerate(raw)]
+    flags = [(w[:1].isupper() and (i > 0 or len(w) > 3)) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
+             for i, w in enumerate(raw)] if len(raw) == count else []
+    if not starts or len(raw) == count:
+        return flags, starts
+    # Scripts without spaces: there ``dedup_tokens`` makes each character a token.
+    at, ends = 0, []
+    for w in raw:
+        at += len(w) if NO_SPACE_RE.search(w) else 1
+        ends.append(at)
+    return flags, [ends[k - 1] for k in starts] if at == count else []
 
 
 def normalized(text: str) -> str:
