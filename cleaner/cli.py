@@ -37,8 +37,10 @@ FLAGS = {
     "num_perm": (int, "MinHash permutations."),
     "bands": (int, "LSH bands."),
     "rows": (int, "LSH rows per band."),
-    "keep": (click.Choice(["longest", "first"]),
-             "Which copy of a document is kept: the longest (its passages first), or the first seen."),
+    "keep": (click.Choice(["longest", "first", "source-priority"]),
+             "Which copy of a document is kept: the longest (its passages first), the first seen, or the one "
+             "from the host earliest in --source-priority."),
+    "source_priority": (str, "Hosts whose copy is kept first, comma-separated, in order (with --keep source-priority)."),
     "furniture_min_docs": (int, "Documents a short line must recur in to count as site furniture."),
     "doc_time_limit": (float, "Seconds one document may take before it is rejected (0: no limit)."),
     "id_field": (str, "JSONL/Parquet field holding the record id."),

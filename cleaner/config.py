@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
 
 from .strip.linemodel.model import LineModel, file_digest, load_line_model
 from .strip.userrules import UserRules, load_rules, parse_rules
@@ -60,8 +61,11 @@ class Config:
     # canonicals first), and this many candidates (those sharing most keys) checked.
     bucket_scan: int = 32
     checks_per_passage: int = 6
-    # Which copy is kept: "longest" (ties to the complete one, then the first seen) or "first".
+    # Which copy is kept: "longest" (ties to the complete one, then the first seen), "first",
+    # or "source-priority": the copy from the host listed earliest in ``source_priority``
+    # (a host matches its subdomains; unlisted hosts come after every listed one), then the longest.
     keep: str = "longest"
+    source_priority: tuple[str, ...] = ()
     # A document whose content words are this share copies of one other document is its duplicate.
     whole_document_share: float = 0.8
     # Passages shorter than this (labels, one-word headings) are never deduplicated:
@@ -131,8 +135,12 @@ class Config:
                 f"bands * rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}; "
                 "raise num_perm or lower bands/rows"
             )
-        if self.keep not in ("longest", "first"):
-            raise ValueError(f"keep must be 'longest' or 'first', got {self.keep!r}")
+        if self.keep not in KEEP_POLICIES:
+            raise ValueError(f"keep must be one of {', '.join(map(repr, KEEP_POLICIES))}, got {self.keep!r}")
+        object.__setattr__(self, "source_priority", _hosts(self.source_priority))
+        if self.keep == "source-priority" and not self.source_priority:
+            raise ValueError("keep = 'source-priority' needs source_priority: the hosts whose copy is kept first, "
+                             "in order (e.g. ['apnews.com', 'reuters.com'], or --source-priority apnews.com,reuters.com)")
         for name in ("threshold", "doc_threshold", "truncation_containment", "edit_share", "whole_document_share"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
@@ -210,3 +218,35 @@ class Config:
             # The file's digest, not only its path: a model retrained in place is another run.
             out["line_model"] = {"path": self.line_model, "sha256": file_digest(self.line_model)}
         return out
+
+
+KEEP_POLICIES = ("longest", "first", "source-priority")
+
+
+def _hosts(value) -> tuple[str, ...]:
+    """``source_priority`` as lower-case hosts without "www.": from a list, or a comma-separated string."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(h, str) for h in items):
+        raise ValueError(f"source_priority must be a list of hosts, got {value!r}")
+    hosts = []
+    for item in items:
+        host = item.strip().lower()
+        if "://" in host:
+            host = urlsplit(host).hostname or ""
+        host = host.removeprefix("www.").rstrip(".")
+        if not host or "/" in host or " " in host:
+            raise ValueError(f"source_priority: {item!r} is not a host (e.g. 'reuters.com')")
+        hosts.append(host)
+    return tuple(hosts)
+
+
+def source_rank(host: str, priority: tuple[str, ...]) -> int:
+    """Where a document's host stands in ``source_priority`` (0 first; unlisted: after every listed one).
+
+    >>> source_rank("uk.reuters.com", ("apnews.com", "reuters.com")), source_rank("example.org", ("apnews.com",))
+    (1, 1)
+    """
+    for rank, entry in enumerate(priority):
+        if host == entry or host.endswith("." + entry):
+            return rank
+    return len(priority)

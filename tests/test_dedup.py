@@ -291,3 +291,53 @@ def test_japanese_copies_are_found_with_character_shingles():
     other = "\n\n".join([data["fp-jp-Nikkei"]["title"], *data["fp-jp-Nikkei"]["paragraphs"]])
     results, _ = run([Document("a", text), Document("b", text), Document("c", edited), Document("n", other)])
     assert [results[k].duplicate_of for k in "abcn"] == [None, "a", "a", None]
+
+
+def _syndicated(cut_at: int = 3) -> list[Document]:
+    """One real story on three hosts: a portal's longer copy, a blog's, and the wire's own, cut shortest."""
+    story = [PARAGRAPHS[0], *PARAGRAPHS[1:5]]
+    return [
+        Document("portal", "\n\n".join(story), {"url": "https://www.bignews-portal.example/world/1"}),
+        Document("blog", "\n\n".join(story[:4]), {"url": "http://blog.example.net/p?id=9"}),
+        Document("wire", "\n\n".join(story[:cut_at]), {"url": "https://uk.wire.example/article/7"}),
+    ]
+
+
+def test_source_priority_keeps_the_listed_hosts_copy_even_when_shorter():
+    docs = _syndicated()
+    results, _ = run(docs)
+    assert results["wire"].duplicate_of == "portal"  # longest
+    config = Config(keep="source-priority", source_priority=("wire.example", "blog.example.net"))
+    results, _ = run(_syndicated(), config)
+    assert results["wire"].body == docs[2].text and results["wire"].duplicate_of is None
+    # the blog's copy adds one paragraph to the wire's: that paragraph stays, the rest points at the wire
+    assert results["blog"].body == PARAGRAPHS[3]
+    assert {r.kept_id for r in results["blog"].removals} == {"wire"}
+    # the portal is not listed: it comes after the listed hosts, and keeps only what neither holds
+    assert results["portal"].body == PARAGRAPHS[4]
+
+
+def test_source_priority_is_the_same_with_two_workers_and_with_an_index(tmp_path):
+    import json
+
+    from cleaner.index import open_index
+
+    config = Config(keep="source-priority", source_priority="wire.example, blog.example.net")
+    assert config.source_priority == ("wire.example", "blog.example.net")
+    one = [json.dumps(r.to_json(), sort_keys=True) for r in Cleaner(config).run(_syndicated())]
+    two = [json.dumps(r.to_json(), sort_keys=True) for r in Cleaner(config, workers=2).run(_syndicated())]
+    assert one == two and '"duplicate_of": null' in one[2]
+    # an index of earlier runs: a first run into it decides as a run without one
+    indexed = Cleaner(config, index=open_index(str(tmp_path / "seen.sqlite"), config))
+    assert [json.dumps(r.to_json(), sort_keys=True) for r in indexed.run(_syndicated())] == one
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(keep="source-priority"), "needs source_priority"),
+    (dict(keep="source-priority", source_priority=("reuters.com", "not a host")), "'not a host' is not a host"),
+    (dict(keep="source-priority", source_priority=42), "must be a list of hosts"),
+    (dict(keep="newest"), "keep must be one of"),
+])
+def test_source_priority_settings_are_checked(bad, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**bad)

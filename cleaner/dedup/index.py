@@ -38,6 +38,7 @@ class DedupIndex:
         # Lookup keys of all passages, one after another; where each passage's begin.
         self._lookup = array("Q")
         self._lookup_off = array("q", [0])
+        self.doc_rank = array("l")  # per document: its place in source_priority
         self._doc_links: list[tuple[int, int, float]] = []
         self._excluded: set[int] = set()
         self.store = TokenStore(store_path)
@@ -65,6 +66,9 @@ class DedupIndex:
             self._lookup.frombytes(np.ascontiguousarray(prepared.lookup, dtype=np.uint64).tobytes())
             self._lookup_off.extend((self._lookup_off[-1] + np.cumsum(prepared.lookup_sizes)).tolist())
         self._doc_links.extend((base + i, base + j, sim) for i, j, sim in prepared.doc_links)
+        if len(self.doc_rank) <= doc_index:
+            self.doc_rank.extend([0] * (doc_index + 1 - len(self.doc_rank)))
+        self.doc_rank[doc_index] = prepared.rank
         return list(range(base, base + n))
 
     def exclude(self, pid: int) -> None:
@@ -74,7 +78,7 @@ class DedupIndex:
     def index_bytes(self) -> int:
         """Memory the index holds for its passages (arrays, lookup keys, store offsets), without the token file."""
         return sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.cut, self.context,
-                                                 self.keys,
+                                                 self.keys, self.doc_rank,
                                                  self._lookup, self._lookup_off, self.store.offsets))
 
     def deduplicated(self, pid: int) -> bool:
@@ -95,9 +99,10 @@ class DedupIndex:
         passage first (a copy cut short after its complete twin), then the first seen.
 
         Which document is kept (``keep``): "longest", the one with most words (ties: the one
-        with fewer passages cut short, then the first seen), or "first", the first seen. Its
-        passages are canonical before any copy elsewhere, so a syndicated document's copies
-        all point to one document, and each of those is then a whole copy of it.
+        with fewer passages cut short, then the first seen), "first", the first seen, or
+        "source-priority", the one whose host is earliest in ``source_priority`` (then the
+        longest). Its passages are canonical before any copy elsewhere, so a syndicated
+        document's copies all point to one document, and each of those is then a whole copy of it.
         """
         n = len(self.doc)
         pids = np.arange(n, dtype=np.int64)
@@ -110,7 +115,10 @@ class DedupIndex:
         doc_cut = np.bincount(docs, weights=cut, minlength=doc_words.size)
         if self.config.keep == "first":
             doc_words[:], doc_cut[:] = 0, 0
-        order = np.lexsort((pids, cut, -words, docs, doc_cut[docs], -doc_words[docs], 1 - pinned)) if n else pids
+        rank = np.zeros(n, dtype=np.int64)
+        if self.config.keep == "source-priority" and n:
+            rank = np.asarray(self.doc_rank, dtype=np.int64)[docs]
+        order = np.lexsort((pids, cut, -words, docs, doc_cut[docs], -doc_words[docs], rank, 1 - pinned)) if n else pids
         keep = self.walked_mask()[order]
         return order[keep]
 

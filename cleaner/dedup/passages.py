@@ -87,6 +87,7 @@ class PreparedDoc:
     lookup: np.ndarray | None = None
     lookup_sizes: np.ndarray | None = None
     doc_links: list[tuple[int, int, float]] = field(default_factory=list)  # checked in-document pairs
+    rank: int = 0  # the document's place in source_priority (``config.source_rank``)
 
 
 class Preparer:

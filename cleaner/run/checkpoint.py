@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 # index holds token ids and lookup keys (tokenstore.TokenStore, no band matrix). 7: a block
 # says whether it is code (HTML pages). 8: the dedup index's lookup keys include sentence keys
 # and its token ids carry name flags at every length.
-STATE_VERSION = 8
+STATE_VERSION = 9
 # Part of a run's fingerprint, which is also how an index across runs knows a rerun of
 # a run it holds: changed, every earlier run would look like another run's copies.
 _FINGERPRINT_VERSION = 2

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..config import Config
+from ..config import Config, source_rank
 from ..dedup.passages import PassageInput, PreparedDoc, Preparer, cut_short
 from ..document import Document, Reject, Result, Skipped
 from ..io import html as html_mod
@@ -154,6 +154,8 @@ class DocumentWork:
         item, stripped = done
         passages, blocks, lines, candidates, templated = passage_inputs(stripped)
         prepared = self._preparer.prepare(passages)
+        if self.config.keep == "source-priority":
+            prepared.rank = source_rank(_source(item), self.config.source_priority)
         indices = [TITLE_BLOCK if b is stripped.title else b.index for b in blocks]
         blob = pickle.dumps((item, stripped), protocol=pickle.HIGHEST_PROTOCOL)
         keys = line_keys(lines, candidates, self.config, _source(item), templated)
