@@ -1,4 +1,4 @@
-"""A gradient-boosted tree ensemble as flat numpy arrays: inference without scikit-learn.
+"""A gradient-boosted tree ensemble as flat arrays: inference without scikit-learn.
 
 scikit-learn's HistGradientBoostingClassifier fits the trees at training time
 (``train.py``, the ``train`` extra); ``from_sklearn`` exports them to arrays that
