@@ -63,14 +63,18 @@ def line_stop_density(rows, lengths, mat):
         m = lengths[i]
         if m == 0:
             continue
-        counts[:] = 0.0
+        for j in range(langs):
+            counts[j] = 0.0
         for _ in range(m):
             r = rows[k]
             k += 1
             if r >= 0:
                 for j in range(langs):
                     counts[j] += mat[r, j]
-        out[i] = counts.max() / m
+        top = counts[0]
+        for j in range(1, langs):
+            top = max(top, counts[j])
+        out[i] = top / m
     return out
 
 
@@ -183,13 +187,30 @@ def _run_columns(B, prose, words, X, D):
         if prose[i]:
             prose_words[k] = words[i]
             k += 1
-    level = np.float32(np.median(long_stop[:m])) if m else np.float32(0.0)
-    med = float(np.median(prose_words[:k])) if k else 10.0
+    level = _median(long_stop, m) if m else np.float32(0.0)
+    med = float(_median(prose_words, k)) if k else 10.0
     share = np.float32(k / n)
     for i in range(n):
         X[i, D + 14] = level
         X[i, D + 15] = share
         X[i, D + 16] = np.float32(math.log1p(words[i])) - np.float32(math.log1p(med))
+
+
+@kernel(nogil=True)
+def _median(a, m):
+    """The median of ``a[:m]`` as numpy's of float32 values (sorts ``a[:m]`` in place; m > 0).
+    An insertion sort: a document's lines are few, and np.median costs seconds of compilation."""
+    for i in range(1, m):
+        x = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+    h = m // 2
+    if m % 2:
+        return a[h]
+    return np.float32((np.float64(a[h - 1]) + np.float64(a[h])) / 2.0)
 
 
 @kernel(nogil=True)
@@ -281,7 +302,7 @@ def missing_blocks(cps, filled):
     return np.array(out, dtype=np.int64)
 
 
-@kernel(nogil=True, inline="always")
+@kernel(nogil=True)
 def _member(c, chars):
     for x in chars:  # noqa: SIM110 - numba compiles the loop, not a generator
         if c == x:
@@ -327,7 +348,7 @@ def _class_counts(cps, start, n, table):
     return alnum, digits, upper, cjk, seps, brackets, emoji, symbols, alpha_words, capwords, spaces, commas, split_words
 
 
-@kernel(nogil=True, inline="always")
+@kernel(nogil=True)
 def _ends_with(cps, start, n, enders, closers):
     """The line ends with one of ``enders`` followed by any number of ``closers``."""
     e = start + n - 1
@@ -401,7 +422,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@kernel(nogil=True, inline="always")
+@kernel(nogil=True)
 def _fnv(cps, start, end):
     h = _FNV_OFFSET
     for j in range(start, end):
@@ -438,7 +459,7 @@ def hash_table(hashes, rows):
     return keys, vals
 
 
-@kernel(nogil=True, inline="always")
+@kernel(nogil=True)
 def _lookup(keys, vals, h):
     mask = np.uint64(keys.size - 1)
     slot = h & mask
