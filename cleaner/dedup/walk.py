@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import kernel
+from ..jit import kernel
 from .kernels import _FNV_OFFSET, _FNV_PRIME, _LOW32, _fmix64
 
 ID_MASK = np.uint32(0x7FFFFFFF)

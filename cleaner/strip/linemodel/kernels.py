@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ...dedup.jit import kernel
+from ...jit import kernel
 
 
 @kernel(nogil=True)
