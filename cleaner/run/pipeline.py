@@ -317,6 +317,10 @@ class _JobMaker:
         """The sentences cut from a kept passage, each with where its kept twin is."""
         cuts = []
         for sentence, kept, rule in self.index.spans.get(pid, ()):
+            if self.index.doc[kept] in self.decisions.whole:
+                # Its twin went to the audit with a whole copy: the sentence stays (a cut holds no
+                # document back from being emptied, as a copy of a whole passage does).
+                continue
             # The kept passage lost its claim to a concurrent run's (``--index``): the twin is there now.
             fate = self._fate(kept)
             if isinstance(fate, CopyOf):
@@ -383,8 +387,6 @@ def _whole_documents(decisions: Decisions, state: Pass1State) -> dict[int, str]:
     # A copy of a title holds nothing back: an emptied document keeps its title.
     pointers = {(index.doc[pid], index.doc[canon]) for pid, (canon, _) in decisions.duplicate_of.items()
                 if isinstance(canon, int) and index.doc[canon] != index.doc[pid] and blocks[canon] != TITLE_BLOCK}
-    # A sentence cut from a kept passage points into the document that keeps its twin.
-    pointers |= {(index.doc[pid], index.doc[kept]) for pid, cuts in index.spans.items() for _, kept, _ in cuts}
     while True:
         held = {kept_in for copying, kept_in in pointers if kept_in in whole and copying not in whole}
         if not held:

@@ -125,10 +125,10 @@ def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
 def sentence_spans(text: str, count: int, starts: list[int]) -> list[tuple[int, int]] | None:
     """Each sentence of a line as a character span of ``text`` (from its first word to the next
     sentence's), for the sentences ``marks(text, count)`` found at ``starts``; None unless the
-    words line up with them one for one (a URL, a normalised character or a script without
-    spaces moves them: the line is then never cut by sentence)."""
-    if (not starts or NO_SPACE_RE.search(text) or "://" in text or "www." in text.lower()
-            or text.lstrip().startswith("@") or not unicodedata.is_normalized("NFKC", text)):
+    words and sentence starts found in ``text`` as written are those (a URL, a character that
+    normalises to a sentence end or a script without spaces moves them: the line is then
+    never cut by sentence)."""
+    if not starts or NO_SPACE_RE.search(text) or "://" in text or "www." in text.lower() or text.lstrip().startswith("@"):
         return None
     found_starts: list[int] = []
     firsts: list[int] = []
