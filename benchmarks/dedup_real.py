@@ -14,6 +14,15 @@ Writes benchmarks/results/dedup_real.json and dedup_real.md (the README quotes t
    of the same story). Document level: the syndication groups (an article and
    its full copies: whole, edited, split, joined, truncated) left as exactly one
    document, and the articles with no copy that were marked duplicate.
+   Then ``added`` copies, planted with a generator of their own (the copies
+   above are the same with or without them): an excerpt of 50-80% of an
+   article's paragraphs where half the paragraphs that end a sentence gain one new sentence (a real
+   sentence of another article, its words shuffled: text no other document
+   holds), as an aggregator adds a line of its own to a copied paragraph. A
+   line's copied paragraph is caught when it is removed, when no other document
+   still holds it, or when sentences cut from the line (removals marked
+   ``span``) leave none of its sentences; each cut sentence is a removal scored
+   for precision like a passage (the new sentence cut is an error).
 2. Real text, nothing planted: each article once. Every passage removed as a
    copy of a passage of another article is a merge across articles.
 """
@@ -23,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -35,6 +45,9 @@ from cleaner.strip.text import dedup_tokens
 
 RESULTS = Path(__file__).parent / "results"
 FULL_COPIES = ("whole", "edited", "split", "joined", "truncated")
+ADDED_SHARE = 0.15  # of the articles, the ones that get an ``added`` copy
+_ENDS_SENTENCE = re.compile("[.!?][\"'”’»)]*$")
+NEW_SENTENCES: dict[tuple[str, int], str] = {}  # the normalised new sentence of each ``added`` line
 
 
 def _doc(doc_id: str, title: str, paragraphs: list[tuple[str, frozenset]], story: str, truth: dict) -> dict:
@@ -101,18 +114,65 @@ def build(articles: list[Article], seed: int, copy_share: float = 0.45) -> tuple
             docs.append(_doc(doc_id, ed.decorate(a.title or a.paragraphs[0][:80]), paras, a.id, truth))
             kind_of[doc_id] = (a.id, kind)
     rng.shuffle(docs)
+    _plant_added(articles, seed, docs, truth, kind_of)
     return docs, truth, kind_of
 
 
-def run(docs: list[dict], workers: int, config: Config | None = None) -> tuple[dict, dict]:
-    """(removals by (doc, line), duplicate_of by doc) of one run."""
+def _plant_added(articles: list[Article], seed: int, docs: list[dict], truth: dict, kind_of: dict) -> None:
+    """The ``added`` copies (module docstring), from a generator of their own, after the others."""
+    rng = random.Random(seed * 7919 + 15)
+    for a in articles:
+        if rng.random() >= ADDED_SHARE:
+            continue
+        n = len(a.paragraphs)
+        size = max(1, round(n * rng.uniform(0.5, 0.8)))
+        start = rng.randrange(0, n - size + 1)
+        paras: list[tuple[str, frozenset]] = []
+        for k in range(start, start + size):
+            p = a.paragraphs[k]
+            # A sentence is added after one that ends: a heading or a list item has no end to add after.
+            if rng.random() < 0.5 and _ENDS_SENTENCE.search(p):
+                other = rng.choice(articles)
+                new = rng.choice(sentences(rng.choice(other.paragraphs))).split()
+                rng.shuffle(new)
+                if len(new) >= 5 and other.id != a.id:
+                    new_text = " ".join(new).rstrip(".!?") + "."
+                    new_text = new_text[0].upper() + new_text[1:]
+                    NEW_SENTENCES[(f"{a.id}~added", 3 + 2 * len(paras))] = _norm(new_text)
+                    paras.append((p + " " + new_text, frozenset({k, "own"})))
+                    continue
+            paras.append((p, frozenset({k})))
+        doc_id = f"{a.id}~added"
+        docs.append(_doc(doc_id, a.title or a.paragraphs[0][:80], paras, a.id, truth))
+        kind_of[doc_id] = (a.id, "added")
+
+
+def run(docs: list[dict], workers: int, config: Config | None = None) -> tuple[dict, dict, dict]:
+    """(whole-line removals by (doc, line), duplicate_of by doc, sentences cut from kept lines by (doc, line))."""
     cleaner = Cleaner(config or Config(), workers=workers)
-    removed, dup = {}, {}
+    removed, dup, spans = {}, {}, defaultdict(list)
     for r in cleaner.run(docs):
         dup[r.id] = r.duplicate_of
         for x in r.removals:
-            removed[(r.id, x.line)] = x
-    return removed, dup
+            if getattr(x, "span", False):
+                spans[(r.id, x.line)].append(x)
+            else:
+                removed[(r.id, x.line)] = x
+    return removed, dup, spans
+
+
+def _norm(text: str) -> str:
+    return " ".join(dedup_tokens(text))
+
+
+def _cut_away(articles: dict, story: str, source: int, line_text: str, cuts: list) -> bool:
+    """Whether the sentences cut from a line leave none of the original paragraph ``source``'s sentences."""
+    if not cuts:
+        return False
+    left = f" {_norm(line_text)} "
+    for x in cuts:
+        left = left.replace(f" {_norm(x.text)} ", " ", 1)
+    return not any(f" {_norm(s)} " in left for s in sentences(articles[story].paragraphs[source]) if _norm(s))
 
 
 def _instances(truth: dict, kind_of: dict) -> dict:
@@ -125,8 +185,14 @@ def _instances(truth: dict, kind_of: dict) -> dict:
     return by_source
 
 
-def recall(docs: list[dict], truth: dict, kind_of: dict, removed: dict, articles: dict) -> dict:
+def recall(docs: list[dict], truth: dict, kind_of: dict, removed: dict, articles: dict, spans: dict) -> dict:
     by_source = _instances(truth, kind_of)
+    lines = {(d["id"], 1 + 2 * k): text for d in docs for k, text in enumerate(d["text"].split("\n\n"))}
+
+    def gone(inst: tuple, story: str, s: int) -> bool:
+        """Whether a line no longer holds paragraph ``s``: removed, or its sentences cut from it."""
+        return inst in removed or _cut_away(articles, story, s, lines[inst], spans.get(inst, []))
+
     hits: dict[str, Counter] = defaultdict(Counter)
     for (doc, line), (story, sources) in truth.items():
         kind = kind_of[doc][1]
@@ -141,8 +207,10 @@ def recall(docs: list[dict], truth: dict, kind_of: dict, removed: dict, articles
             continue  # the strip stage took it: not dedup's to catch
         # The other lines holding the same paragraph, in other documents (two halves of one
         # paragraph split in one document are pieces of it, not copies of each other).
-        others = [inst for s in ints for inst in by_source[(story, s)] if inst[0] != doc]
-        caught = x is not None or all(inst in removed for inst in others)
+        # Each paragraph the line holds: removed with it, cut from it, or held by no other document.
+        caught = x is not None or all(
+            gone((doc, line), story, s) or all(gone(inst, story, s) for inst in by_source[(story, s)] if inst[0] != doc)
+            for s in ints)
         for key in (f"kind {kind}", f"words {bucket(original_words)}", "all"):
             hits[key]["copies"] += 1
             hits[key]["caught"] += caught
@@ -165,10 +233,11 @@ def _lines(docs: list[dict]) -> dict:
             for d in docs for k, text in enumerate(d["text"].split("\n\n"))}
 
 
-def precision(truth: dict, removed: dict, articles: dict, lines: dict) -> dict:
-    """Right: a removal whose kept line holds the same original paragraph, or equal text."""
+def precision(truth: dict, removed: dict, articles: dict, lines: dict, spans: dict) -> dict:
+    """Right: a removal whose kept line holds the same original paragraph, or equal text; a
+    sentence cut from a line: one of the same paragraph, or whose text the kept line holds."""
     counts, wrong = Counter(), []
-    for (doc, line), x in removed.items():
+    for (doc, line), x in [*removed.items(), *((key, x) for key, cuts in sorted(spans.items()) for x in cuts)]:
         if x.reason != "near_duplicate" or x.rule == "title_repeat" or (doc, line) not in truth:
             continue
         story, sources = truth[(doc, line)]
@@ -181,11 +250,16 @@ def precision(truth: dict, removed: dict, articles: dict, lines: dict) -> dict:
             kept = truth.get((x.kept_id, x.kept_line), (None, frozenset()))
             ok = ((kept[0] == story and bool(kept[1] & sources)) or _same_text(articles, story, sources, kept)
                   or lines.get((doc, line)) == lines.get((x.kept_id, x.kept_line)))
+            new = NEW_SENTENCES.get((doc, line))
+            if getattr(x, "span", False) and new is not None and _norm(x.text) in new:
+                ok = False  # the sentence an ``added`` line adds is its own, wherever it points
+        counts["spans"] += getattr(x, "span", False)
         counts["merges"] += 1
         counts["right"] += ok
         if not ok and len(wrong) < 15:
             wrong.append({"doc": doc, "line": line, "rule": x.rule, "text": x.text[:160], "kept": [x.kept_id, x.kept_line]})
     return {"merges": counts["merges"], "pair_precision": round(counts["right"] / max(counts["merges"], 1), 5),
+            "sentences_cut": counts["spans"],
             "wrong_examples": wrong}
 
 
@@ -208,13 +282,14 @@ def real_text(articles: list[Article], workers: int) -> dict:
     truth: dict = {}
     docs = [_doc(a.id, a.title or a.paragraphs[0][:80], [(p, frozenset({k})) for k, p in enumerate(a.paragraphs)],
                  a.id, truth) for a in articles]
-    removed, _ = run(docs, workers)
+    removed, _, spans = run(docs, workers)
     source = {a.id: a.source for a in articles}
     passages, merged, fuzzy, examples = Counter(), Counter(), Counter(), []
     for (doc, _line), (_, sources) in truth.items():
         if "title" not in sources:
             passages[source[doc]] += 1
-    for (doc, _line), x in sorted(removed.items()):
+    cuts = [(key, x) for key, xs in sorted(spans.items()) for x in xs]
+    for (doc, _line), x in [*sorted(removed.items()), *cuts]:
         if x.reason == "near_duplicate" and x.kept_id not in (None, doc):
             merged[source[doc]] += 1
             # Equal text in two articles (a heading, a credit line) is a real copy; the rest are
@@ -237,7 +312,8 @@ def markdown(result: dict) -> str:
     p, d, r = result["precision"], result["documents"], result["real_text"]
     lines = [f"Planted archive: {result['documents_in_archive']:,} documents from {result['articles']:,} real articles "
              f"(seed {result['seed']}).", "", *rows, "",
-             f"Pair precision {p['pair_precision']} over {p['merges']:,} removals.", "",
+             f"Pair precision {p['pair_precision']} over {p['merges']:,} removals "
+             f"({p['sentences_cut']:,} of them sentences cut from a kept line).", "",
              f"Syndication groups collapsed to one document: {d['collapsed_to_one']} of {d['syndication_groups']} "
              f"({d['share_collapsed']}); unique documents marked duplicate: {d['unique_marked_duplicate']} of "
              f"{d['unique_documents']}.", "",
@@ -258,9 +334,10 @@ def main() -> None:
     articles = load_articles()
     by_id = {a.id: a for a in articles}
     docs, truth, kind_of = build(articles, args.seed)
-    removed, dup = run(docs, args.workers)
+    removed, dup, spans = run(docs, args.workers)
     result = {"seed": args.seed, "articles": len(articles), "documents_in_archive": len(docs),
-              "recall": recall(docs, truth, kind_of, removed, by_id), "precision": precision(truth, removed, by_id, _lines(docs)),
+              "recall": recall(docs, truth, kind_of, removed, by_id, spans),
+              "precision": precision(truth, removed, by_id, _lines(docs), spans),
               "documents": documents(kind_of, dup), "real_text": real_text(articles, args.workers)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "dedup_real.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

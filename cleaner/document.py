@@ -51,7 +51,8 @@ class Removal:
     """One span of input that is not in ``body``: removed, or moved to ``related``.
 
     ``line`` is 1-based in the document's text. For a duplicate, ``kept_id`` and
-    ``kept_line`` locate the passage that was kept instead.
+    ``kept_line`` locate the passage that was kept instead; ``span``: the text is a
+    sentence cut from the line, whose other sentences stay.
     """
 
     doc_id: str
@@ -65,6 +66,8 @@ class Removal:
     longer_than_kept: bool = False
     # The line model's boilerplate probability of the line (None where it did not run).
     score: float | None = None
+    # A sentence cut from a line that stays in the body (its other sentences are its own).
+    span: bool = False
 
     def to_json(self) -> dict:
         out = {"id": self.doc_id, "line": self.line, "reason": self.reason, "rule": self.rule, "text": self.text}
@@ -75,6 +78,8 @@ class Removal:
             out["longer_than_kept"] = True
         if self.score is not None:
             out["score"] = self.score
+        if self.span:
+            out["span"] = True
         return out
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cleaner import Cleaner, Config, Document
 from cleaner.dedup import kernels
 from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
-from cleaner.strip.text import dedup_tokens, marks, tokens
+from cleaner.strip.text import dedup_tokens, marks, sentence_spans, tokens
 
 PARAGRAPHS = [
     line.strip() for line in (GOLDEN / "input" / "004_24fd8f660d9764e9.txt").read_text(encoding="utf-8").split("\n")
@@ -199,6 +199,21 @@ def test_sentence_starts_line_up_with_the_dedup_tokens():
     assert starts("新华社北京4月24日电。习近平主席致贺信。大家表示") == ["习", "大"]
 
 
+def test_sentence_spans_cover_the_line_and_line_up_with_the_sentence_starts():
+    def spans(text):
+        toks = dedup_tokens(text)
+        found = sentence_spans(text, len(toks), marks(text, len(toks))[1])
+        return None if found is None else [text[a:b] for a, b in found]
+
+    assert spans("He said so. Then he left! Why? no.") == ["He said so. ", "Then he left! ", "Why? no."]
+    assert spans("“It is a different force … than the girls play. It’s a different game.”") == [
+        "“It is a different force … than the girls play. ", "It’s a different game.”"]
+    assert spans("One sentence only.") is None
+    # Words a URL or a script without spaces moves: such a line is never cut by sentence.
+    assert spans("See https://example.com/a. Then go.") is None
+    assert spans("新华社北京4月24日电。习近平主席致贺信。") is None
+
+
 def test_a_paragraph_joined_to_a_short_sentence_is_a_recut_copy():
     # The sentence is under edge_min_words: no tail key; its own first four words find it.
     short = PARAGRAPHS[14].split(". ", 1)[1]
@@ -341,3 +356,63 @@ def test_source_priority_is_the_same_with_two_workers_and_with_an_index(tmp_path
 def test_source_priority_settings_are_checked(bad, message):
     with pytest.raises(ValueError, match=message):
         Config(**bad)
+
+
+def _added(new_index: int = 11):
+    """A story, and another site's paragraph that adds a sentence of its own to one of the story's."""
+    kept = Document("kept", "\n\n".join([PARAGRAPHS[3], PARAGRAPHS[1], PARAGRAPHS[0]]))
+    added = Document("added", "\n\n".join([PARAGRAPHS[5], PARAGRAPHS[1] + " " + PARAGRAPHS[new_index]]))
+    return [kept, added]
+
+
+def test_a_paragraph_that_adds_a_sentence_to_a_copied_one_keeps_only_the_new_sentence():
+    results, stats = run(_added())
+    assert results["added"].body == PARAGRAPHS[5] + "\n\n" + PARAGRAPHS[11]
+    assert [x.to_json() | {"score": None} for x in results["added"].removals] == [
+        {"id": "added", "line": 3, "reason": "near_duplicate", "rule": "exact", "text": PARAGRAPHS[1],
+         "kept_id": "kept", "kept_line": 3, "span": True, "score": None}]
+    assert results["kept"].body == "\n\n".join([PARAGRAPHS[3], PARAGRAPHS[1], PARAGRAPHS[0]])
+    # The line is kept (its new sentence): the cut is counted as a span, not as a copied passage.
+    assert stats.duplicate_passages == 0 and stats.duplicate_kinds == {"span": 1}
+    assert stats.removed["near_duplicate"] == 1
+
+
+def test_a_sentence_with_another_name_or_number_is_not_cut():
+    sentence = PARAGRAPHS[10].split(". ")[0] + "."  # "On Thursday news broke that Attorney General Barr ..."
+    assert "Thursday" in sentence and len(sentence.split()) < 30
+    kept = Document("kept", "\n\n".join([PARAGRAPHS[3], sentence, PARAGRAPHS[0]]))
+    for other in (sentence.replace("Thursday", "Friday"), sentence.replace("Barr", "Sessions")):
+        added = Document("added", "\n\n".join([PARAGRAPHS[5], other + " " + PARAGRAPHS[11]]))
+        results, _ = run([kept, added])
+        assert results["added"].body == PARAGRAPHS[5] + "\n\n" + other + " " + PARAGRAPHS[11]
+        assert not results["added"].removals
+    # The same sentence unchanged is cut.
+    added = Document("added", "\n\n".join([PARAGRAPHS[5], sentence + " " + PARAGRAPHS[11]]))
+    results, _ = run([kept, added])
+    assert results["added"].body == PARAGRAPHS[5] + "\n\n" + PARAGRAPHS[11]
+
+
+def test_a_sentence_repeated_in_one_page_is_not_cut():
+    # Two paragraphs of one page open with the same sentence, each going on its own way: a page
+    # that repeats itself is its own business (its whole lines follow the in-document rules).
+    lines = [PARAGRAPHS[3], PARAGRAPHS[1] + " " + PARAGRAPHS[11], PARAGRAPHS[1] + " " + PARAGRAPHS[15]]
+    results, _ = run([Document("page", "\n\n".join(lines))])
+    assert results["page"].body == "\n\n".join(lines) and not results["page"].removals
+    # The same two paragraphs in two pages: the shorter page's loses the sentence.
+    results, _ = run([Document("a", "\n\n".join([PARAGRAPHS[0], *lines[:2]])),
+                      Document("b", "\n\n".join([PARAGRAPHS[4], lines[2]]))])
+    assert results["b"].body == PARAGRAPHS[4] + "\n\n" + PARAGRAPHS[15]
+
+
+def test_span_cuts_are_the_same_with_two_workers_and_with_an_index(tmp_path):
+    import json
+
+    from cleaner.index import open_index
+
+    def out(cleaner):
+        return [json.dumps([r.to_json(), [x.to_json() for x in r.removals]], sort_keys=True) for r in cleaner.run(_added())]
+
+    one = out(Cleaner(Config()))
+    assert '"span": true' in one[1]
+    assert out(Cleaner(Config(), workers=2)) == one
+    assert out(Cleaner(Config(), index=open_index(str(tmp_path / "seen.sqlite"), Config()))) == one

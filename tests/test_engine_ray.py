@@ -48,6 +48,18 @@ def test_ray_equals_local_on_a_10000_document_planted_archive(cli, ray_cluster, 
     assert '"engine": "ray"' in stats and '"clusters":' in stats
 
 
+def test_ray_cuts_the_same_sentences_as_local(cli, ray_cluster, tmp_path):
+    import json
+
+    from test_dedup import _added
+
+    inputs = tmp_path / "added.jsonl"
+    inputs.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in _added()), encoding="utf-8")
+    outputs = _both_engines(cli, tmp_path, inputs)
+    assert outputs["ray"] == outputs["local"]
+    assert b'"span": true' in outputs["local"][1]
+
+
 def test_ray_engine_without_ray_address_misuse_is_refused(cli, tmp_path):
     result = cli("run", GOLDEN / "input", "-o", tmp_path / "out.jsonl", "--ray-address", "127.0.0.1:6379")
     assert result.exit_code == 2 and "--ray-address goes with --engine ray" in result.output

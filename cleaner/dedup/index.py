@@ -20,7 +20,7 @@ from ..config import Config
 from .passages import PreparedDoc
 from .prior import PriorMatches, PriorPassage
 from .tokenstore import TokenStore
-from .walk import RULES, check, check_pairs, dedup_walk
+from .walk import RULES, check, check_pairs, dedup_walk, span_walk
 
 
 class DedupIndex:
@@ -39,6 +39,13 @@ class DedupIndex:
         self._lookup = array("Q")
         self._lookup_off = array("q", [0])
         self.doc_rank = array("l")  # per document: its place in source_priority
+        # Where each passage's sentences after the first begin (token offsets), CSR by passage.
+        self._starts = array("l")
+        self._starts_off = array("q", [0])
+        self.divisible = array("b")  # its sentences can be cut as spans (``PassageInput.divisible``)
+        # Sentences cut from passages that stay canonical (``walk.span_walk``), set by ``decide``:
+        # per passage, (sentence, kept passage, rule) of each.
+        self.spans: dict[int, list[tuple[int, int, str]]] = {}
         self._doc_links: list[tuple[int, int, float]] = []
         self._excluded: set[int] = set()
         self.store = TokenStore(store_path)
@@ -66,6 +73,10 @@ class DedupIndex:
             self._lookup.frombytes(np.ascontiguousarray(prepared.lookup, dtype=np.uint64).tobytes())
             self._lookup_off.extend((self._lookup_off[-1] + np.cumsum(prepared.lookup_sizes)).tolist())
         self._doc_links.extend((base + i, base + j, sim) for i, j, sim in prepared.doc_links)
+        self.divisible.extend(int(d) for d in prepared.divisible or [False] * n)
+        for starts in prepared.starts or [[]] * n:
+            self._starts.extend(starts)
+            self._starts_off.append(len(self._starts))
         if len(self.doc_rank) <= doc_index:
             self.doc_rank.extend([0] * (doc_index + 1 - len(self.doc_rank)))
         self.doc_rank[doc_index] = prepared.rank
@@ -79,7 +90,8 @@ class DedupIndex:
         """Memory the index holds for its passages (arrays, lookup keys, store offsets), without the token file."""
         return sum(a.itemsize * len(a) for a in (self.doc, self.line, self.words, self.pinned, self.cut, self.context,
                                                  self.keys, self.doc_rank,
-                                                 self._lookup, self._lookup_off, self.store.offsets))
+                                                 self._lookup, self._lookup_off, self._starts, self._starts_off, self.divisible,
+                                                 self.store.offsets))
 
     def deduplicated(self, pid: int) -> bool:
         """Whether a passage is a copy wherever its twin is (an index across runs holds these)."""
@@ -158,6 +170,27 @@ class DedupIndex:
                                   np.asarray(self.cut, dtype=np.bool_)[at], self.params())
         return [(float(sim), RULES[rule]) if rule else None for rule, sim in zip(rules.tolist(), sims.tolist())]
 
+    def _spans(self, canon: np.ndarray, prior_of: np.ndarray, tokens: np.ndarray) -> dict[int, list[tuple[int, int, str]]]:
+        """The sentences cut from passages that stay canonical (``walk.span_walk``), by passage."""
+        cfg = self.config
+        docs, words = np.asarray(self.doc, dtype=np.int64), np.asarray(self.words, dtype=np.int64)
+        # Which documents each one copies (a passage of ``minhash_min_words`` or more): there a
+        # short sentence is the same story's, as a short passage is in ``dedup_walk``.
+        copies = np.flatnonzero((canon >= 0) & (words >= cfg.minhash_min_words))
+        pairs = np.unique(np.stack([docs[copies], docs[canon[copies]]], axis=1), axis=0).reshape(-1, 2)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        rel_off = np.searchsorted(pairs[:, 0], np.arange(int(docs.max(initial=-1)) + 2)).astype(np.int64)
+        rows = span_walk(
+            self.order(), canon, prior_of, np.frombuffer(self.store.offsets, dtype=np.uint64).astype(np.int64), tokens,
+            words, docs, np.asarray(self.pinned, dtype=np.bool_), np.asarray(self.context, dtype=np.bool_),
+            np.asarray(self.divisible, dtype=np.bool_), np.frombuffer(self._starts_off, dtype=np.int64),
+            np.asarray(self._starts, dtype=np.int64), rel_off, pairs[:, 1].copy(), self.params(), cfg.bucket_scan,
+            cfg.checks_per_passage)
+        spans: dict[int, list[tuple[int, int, str]]] = {}
+        for p, s, q, r in rows.tolist():
+            spans.setdefault(p, []).append((s, q, RULES[r]))
+        return spans
+
     def _links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The in-document pairs (both ways) as CSR by passage: offsets, other ends, similarities."""
         n = len(self.doc)
@@ -192,6 +225,7 @@ class DedupIndex:
             np.asarray(self.context, dtype=np.bool_), prior_of,
             link_off, link_to, link_sim,
             self.params(), cfg.bucket_scan, cfg.checks_per_passage)
+        self.spans = self._spans(canon, prior_of, tokens)
         out: dict[int, tuple[int | PriorPassage, str]] = {}
         for pid in np.flatnonzero(canon >= 0).tolist():
             out[pid] = (int(canon[pid]), RULES[rule[pid]])

@@ -59,6 +59,8 @@ class PassageInput:
     cut: bool = False  # ends with "…" or "[...]": a copy cut short
     # Where its sentences after the first begin, in tokens (``strip.text.marks``).
     starts: list[int] = field(default_factory=list)
+    # Its sentences can be cut from its line as spans (``strip.text.sentence_spans``).
+    divisible: bool = False
 
     def __post_init__(self) -> None:
         if not self.text:
@@ -87,6 +89,9 @@ class PreparedDoc:
     lookup: np.ndarray | None = None
     lookup_sizes: np.ndarray | None = None
     doc_links: list[tuple[int, int, float]] = field(default_factory=list)  # checked in-document pairs
+    # Where each passage's sentences after the first begin, in tokens (``PassageInput.starts``).
+    starts: list[list[int]] = field(default_factory=list)
+    divisible: list[bool] = field(default_factory=list)  # ``PassageInput.divisible``
     rank: int = 0  # the document's place in source_priority (``config.source_rank``)
 
 
@@ -112,7 +117,8 @@ class Preparer:
     def prepare(self, passages: list[PassageInput]) -> PreparedDoc:
         doc = PreparedDoc(lines=[p.line for p in passages], words=[len(p.tokens) for p in passages],
                           pinned=[p.pinned for p in passages], keys=[key_hash(p.text) for p in passages],
-                          cut=[p.cut for p in passages], context=[self.in_context(p) for p in passages])
+                          cut=[p.cut for p in passages], context=[self.in_context(p) for p in passages],
+                          starts=[p.starts for p in passages], divisible=[p.divisible for p in passages])
         if not passages:
             return doc
         tok, offsets = kernels.token_hashes(kernels.encode_texts([p.text for p in passages]), len(passages))

@@ -510,3 +510,106 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, cont
             is_canon[p] = True
         n_ent = _insert(p, canon, key_off, keys, table, head, ent_pid, ent_next, n_ent)
     return canon, rule
+
+
+@kernel(nogil=True)
+def _sentence_key(tok: np.ndarray, start: int) -> np.uint64:
+    """A sentence's lookup key: its first four words (flags ignored), as ``passages`` keys a sentence."""
+    acc = _FNV_OFFSET
+    for j in range(4):
+        acc = (acc ^ np.uint64(tok[start + j] & ID_MASK)) * _FNV_PRIME
+    return _fmix64(acc) | np.uint64(1)  # never 0: the empty slot's value
+
+
+@kernel(nogil=True)
+def _related_to(d, e, rel_off, rel_to) -> bool:
+    """Whether document ``d`` was found to copy document ``e`` (a passage of ``ngram_min`` words or more)."""
+    lo, hi = rel_off[d], rel_off[d + 1]
+    at = lo + np.searchsorted(rel_to[lo:hi], e)
+    return at < hi and rel_to[at] == e
+
+
+@kernel(nogil=True)
+def _sentence_twin(p, s0, s1, table, head, ent_pid, ent_s0, ent_s1, ent_next, tok, doc, rel_off, rel_to, params,
+                   scan, top):
+    """(kept passage, rule) of the kept sentence the token run ``s0:s1`` of ``p`` copies; (-1, 0) when none."""
+    slot = _slot(table, head, _sentence_key(tok, s0))
+    e, depth, checks = head[slot], 0, 0
+    best_q, best_rule, best_sim = -1, 0, -1.0
+    while e >= 0 and depth < scan and checks < top:
+        q = ent_pid[e]
+        depth += 1
+        if doc[q] != doc[p] and (s1 - s0 >= params[3] or _related_to(doc[p], doc[q], rel_off, rel_to)):
+            checks += 1
+            rule, sim = check(tok, s0, s1, ent_s0[e], ent_s1[e], False, params)
+            if rule and sim > best_sim:
+                best_q, best_rule, best_sim = q, rule, sim
+        e = ent_next[e]
+    return best_q, best_rule
+
+
+@kernel(nogil=True)
+def span_walk(order, canon, prior, tok_off, tok, words, doc, pinned, context, divisible, sent_off, sent_start,
+              rel_off, rel_to, params, scan, top):
+    """The sentences to cut from passages that stay canonical: (passage, sentence, kept passage, rule) rows.
+
+    Walks the canonicals in ``order``, as ``dedup_walk`` did. A kept passage's sentences
+    (``sent_start``: where each after the first begins, CSR by ``sent_off``) go in a table
+    under their first four words; a later canonical's sentence that finds one of another
+    document there, and passes the check a passage passes (``check``: names and numbers
+    kept apart, a short sentence within equal text or guarded edits), is a copy cut from
+    it. Under ``ngram_min`` words it is one only when its document copies the other (as a
+    short passage is, ``_eligible``). Each sentence reads its bucket ``scan`` deep and checks
+    ``top`` entries: the work is bounded per sentence. Only a ``divisible`` passage is cut
+    (assembly can find its sentences in its line). A passage is never cut to fewer than
+    four words (what is left must be a sentence, the new one it adds); one whose sentences
+    are all copies is the re-cut rule's, not this one's. Cut sentences join no bucket: a
+    later copy of one is cut against the passage that kept it.
+    """
+    total = sent_off[-1] + words.size  # every passage's first sentence, and the later ones
+    size = 1
+    while size * 4 < 5 * max(total, 1):
+        size *= 2
+    table = np.zeros(size, dtype=np.uint64)
+    head = np.full(size, -1, dtype=np.int32)
+    ent_pid = np.empty(total, dtype=np.int64)
+    ent_s0 = np.empty(total, dtype=np.int64)
+    ent_s1 = np.empty(total, dtype=np.int64)
+    ent_next = np.empty(total, dtype=np.int32)
+    n_ent = 0
+    out = np.empty((total, 4), dtype=np.int64)  # passage, sentence, kept passage, rule
+    n_out = 0
+    bounds = np.empty(64, dtype=np.int64)
+    kept = np.empty(64, dtype=np.int64)
+    rules = np.empty(64, dtype=np.int64)
+    for r in range(order.size):
+        p = order[r]
+        if canon[p] >= 0 or prior[p] >= 0 or pinned[p] or context[p]:
+            continue
+        k = sent_off[p + 1] - sent_off[p] + 1
+        if k + 1 > bounds.size:
+            continue  # a line of more than 63 sentences is no paragraph a copy re-cuts
+        base, n = tok_off[p], tok_off[p + 1] - tok_off[p]
+        bounds[0], bounds[k] = 0, n
+        bounds[1:k] = sent_start[sent_off[p] : sent_off[p + 1]]
+        left = n
+        for s in range(k):
+            kept[s], rules[s] = -1, 0
+            if k >= 2 and bounds[s + 1] - bounds[s] >= 4 and divisible[p]:
+                kept[s], rules[s] = _sentence_twin(p, base + bounds[s], base + bounds[s + 1], table, head, ent_pid,
+                                                   ent_s0, ent_s1, ent_next, tok, doc, rel_off, rel_to, params, scan, top)
+                if kept[s] >= 0:
+                    left -= bounds[s + 1] - bounds[s]
+        for s in range(k):
+            s0, s1 = base + bounds[s], base + bounds[s + 1]
+            if kept[s] >= 0 and left >= 4:
+                out[n_out, 0], out[n_out, 1], out[n_out, 2], out[n_out, 3] = p, s, kept[s], rules[s]
+                n_out += 1
+            elif s1 - s0 >= 4:
+                key = _sentence_key(tok, s0)
+                slot = _slot(table, head, key)
+                table[slot] = key
+                ent_pid[n_ent], ent_s0[n_ent], ent_s1[n_ent], ent_next[n_ent] = p, s0, s1, head[slot]
+                head[slot] = n_ent
+                n_ent += 1
+    return out[:n_out]

@@ -14,8 +14,8 @@ from ..config import Config
 from ..document import Document, Removal, Result
 from ..strip.segment import Block
 from ..strip.stage import Stripped, closing_questions
-from ..strip.text import tokens
-from .decisions import CopyOf, Fate, SiteFurniture
+from ..strip.text import dedup_tokens, marks, sentence_spans, tokens
+from .decisions import CopyOf, Fate, SiteFurniture, SpanCut
 
 # What a near_duplicate removal was a copy of, for a summary whose counts add up.
 _COPY_KINDS = {"title_repeat": "title", "whole_document": "document"}
@@ -25,8 +25,9 @@ class Assembly:
     """One document's result: ``Assembly(...).result()``."""
 
     def __init__(self, doc: Document, stripped: Stripped, pids: dict[int, int], fates: dict[int, Fate],
-                 duplicate_of: str | None, config: Config):
+                 duplicate_of: str | None, config: Config, spans: dict[int, tuple[SpanCut, ...]] | None = None):
         self.doc, self.st, self.pids, self.fates = doc, stripped, pids, fates
+        self.spans = spans or {}
         self.duplicate_of, self.config = duplicate_of, config
         self.counts: Counter = Counter()
         self.removals: list[Removal] = []
@@ -86,6 +87,8 @@ class Assembly:
                 if reason == "over_limit":  # the audit names a cut of megabytes, it does not copy it
                     cut = f"{cut[:200]}… [{end - start:,} characters]"
                 self._remove(b, cut, reason, rule)
+        if survives and b.index in self.spans:
+            self._cut_sentences(b, self.spans[b.index])
         if b.verdict is not None:
             title_line = st.title.line if st.title else None
             kept = (doc.id, title_line) if b.verdict[1] == "title_repeat" else None
@@ -106,6 +109,22 @@ class Assembly:
         else:
             self._remove_by_fate(b, self.fates[b.index])
 
+    def _cut_sentences(self, b: Block, cuts: tuple[SpanCut, ...]) -> None:
+        """Cut the sentences that copy sentences kept elsewhere; the line keeps its own.
+
+        Only a line cut by nothing else: its text is then the one whose sentences dedup
+        counted (``strip.text.sentence_spans`` checks that they line up)."""
+        if b.cuts:
+            return
+        toks = dedup_tokens(b.text)
+        spans = sentence_spans(b.text, len(toks), marks(b.text, len(toks))[1])
+        if spans is None or any(c.sentence >= len(spans) for c in cuts):
+            return
+        for c in sorted(cuts, key=lambda c: c.sentence):
+            start, end = spans[c.sentence]
+            self._remove(b, b.text[start:end].strip(), "near_duplicate", c.rule, (c.kept_id, c.kept_line), span=True)
+            b.cuts.append((start, end, "near_duplicate", c.rule))
+
     def _remove_by_fate(self, b: Block, fate: Fate) -> None:
         if isinstance(fate, SiteFurniture):
             self._remove(b, b.text, "site_furniture", "corpus_recurrence")
@@ -115,9 +134,11 @@ class Assembly:
         self.counts["duplicate_passages"] += 1
 
     def _remove(self, block: Block, text: str, reason: str, rule: str,
-                kept: tuple[str | None, int | None] | None = None, longer: bool = False) -> None:
+                kept: tuple[str | None, int | None] | None = None, longer: bool = False, span: bool = False) -> None:
         kept_id, kept_line = kept if kept is not None else (None, None)
-        self.removals.append(Removal(self.doc.id, block.line, text, reason, rule, kept_id, kept_line, longer, block.score))
+        self.removals.append(Removal(self.doc.id, block.line, text, reason, rule, kept_id, kept_line, longer, block.score,
+                                     span))
         self.counts["removed:" + reason] += 1
         if reason == "near_duplicate":
-            self.counts["copy:" + _COPY_KINDS.get(rule, "passage")] += 1
+            # A sentence cut from a kept line is no passage removed: the line is counted kept.
+            self.counts["copy:" + ("span" if span else _COPY_KINDS.get(rule, "passage"))] += 1

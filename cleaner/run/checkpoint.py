@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 # counts gained duplicate_kinds. 5: a block carries the line model's score. 6: the dedup
 # index holds token ids and lookup keys (tokenstore.TokenStore, no band matrix). 7: a block
 # says whether it is code (HTML pages). 8: the dedup index's lookup keys include sentence keys
-# and its token ids carry name flags at every length.
-STATE_VERSION = 9
+# and its token ids carry name flags at every length. 9: it holds each document's source rank.
+# 10: it holds each passage's sentence starts (sentences cut as spans, ``walk.span_walk``).
+STATE_VERSION = 10
 # Part of a run's fingerprint, which is also how an index across runs knows a rerun of
 # a run it holds: changed, every earlier run would look like another run's copies.
 _FINGERPRINT_VERSION = 2

@@ -16,6 +16,16 @@ class CopyOf:
 
 
 @dataclass(frozen=True)
+class SpanCut:
+    """A sentence of a kept line that copies a sentence kept elsewhere: cut from the line, which keeps the rest."""
+
+    sentence: int  # which of the line's sentences (``strip.text.sentence_spans``), from 0
+    kept_id: str
+    kept_line: int | None
+    rule: str
+
+
+@dataclass(frozen=True)
 class SiteFurniture:
     """The line recurs across the run's documents: the site's furniture, not the story's text."""
 

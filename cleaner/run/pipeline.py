@@ -33,7 +33,7 @@ from ..index.matching import PriorMatches, PriorPassage, match_prior, run_passag
 from ..index.store import Store
 from ..strip.furniture import FurnitureCounter
 from .checkpoint import Pass1State, WorkDir
-from .decisions import FURNITURE, CopyOf, Fate
+from .decisions import FURNITURE, CopyOf, Fate, SpanCut
 from .engines import ENGINES, Engine, open_engine
 from .stats import RunStats
 from .work import TITLE_BLOCK, AssemblyJob, DocumentWork, FirstPassDoc
@@ -306,10 +306,28 @@ class _JobMaker:
         fates = {block: fate for block, pid in pids.items() if (fate := self._fate(pid)) is not None}
         target = self.decisions.whole.get(d)
         start, end = self.state.spool_offsets[d], self.ends[d]
+        spans = {block: cuts for block, pid in pids.items() if (cuts := self._span_cuts(pid))}
         if ship_document:
-            return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start))
+            return AssemblyJob(-1, start, end - start, pids, fates, target, os.pread(self.spool_fd, end - start, start),
+                               spans=spans)
         # Read by offset (pread): the forked children share this file's position with this process.
-        return AssemblyJob(self.spool_fd, start, end - start, pids, fates, target)
+        return AssemblyJob(self.spool_fd, start, end - start, pids, fates, target, spans=spans)
+
+    def _span_cuts(self, pid: int) -> tuple[SpanCut, ...]:
+        """The sentences cut from a kept passage, each with where its kept twin is."""
+        cuts = []
+        for sentence, kept, rule in self.index.spans.get(pid, ()):
+            if self.index.doc[kept] in self.decisions.whole:
+                # Its twin went to the audit with a whole copy: the sentence stays (a cut holds no
+                # document back from being emptied, as a copy of a whole passage does).
+                continue
+            # The kept passage lost its claim to a concurrent run's (``--index``): the twin is there now.
+            fate = self._fate(kept)
+            if isinstance(fate, CopyOf):
+                cuts.append(SpanCut(sentence, fate.kept_id, fate.kept_line, rule))
+            else:
+                cuts.append(SpanCut(sentence, self.state.doc_ids[self.index.doc[kept]], self.index.line[kept], rule))
+        return tuple(cuts)
 
     def _fate(self, pid: int) -> Fate | None:
         if pid in self.decisions.furniture:

@@ -128,7 +128,7 @@ class RunStats:
         return "\n".join(lines)
 
     _COPY_WORDS: ClassVar[dict[str, str]] = {"passage": "copies of a kept passage", "title": "title repeated",
-                   "document": "left in a duplicate document"}
+                   "document": "left in a duplicate document", "span": "sentences cut from a kept line"}
 
     def _reason(self, reason: str, count: int) -> str:
         if reason != "near_duplicate" or not self.duplicate_kinds:

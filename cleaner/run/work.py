@@ -12,7 +12,7 @@ import os
 import pickle
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..config import Config, source_rank
@@ -25,9 +25,9 @@ from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import dedup_tokens, marks, name_flags
+from ..strip.text import dedup_tokens, marks, name_flags, sentence_spans
 from .assembly import Assembly
-from .decisions import Fate
+from .decisions import Fate, SpanCut
 from .time_limit import DocumentTimeout, time_limit
 
 # A full stop ends a sentence; a headline may ask or exclaim.
@@ -61,6 +61,7 @@ class AssemblyJob:
     fates: dict[int, Fate]  # per block index, what the run decided (absent: kept)
     duplicate_of: str | None
     blob: bytes | None = None  # the spooled document itself, for a worker that cannot read the spool
+    spans: dict[int, tuple[SpanCut, ...]] = field(default_factory=dict)  # per block index, sentences cut from it
 
     def document(self) -> tuple[Document, Stripped]:
         """The spooled document and its stripped form, as the first pass left them."""
@@ -119,8 +120,10 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
             # Names and numbers: a short passage's edits may not touch them, and no two passages
             # that each name something the other does not are copies (``dedup.walk``).
             names, starts = marks(kept_text, len(toks))
+            # A line cut by nothing else whose words line up with its sentences may lose some as spans.
+            divisible = bool(starts) and not b.cuts and sentence_spans(kept_text, len(toks), starts) is not None
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut,
-                                         starts=starts))
+                                         starts=starts, divisible=divisible))
             blocks.append(b)
     return passages, blocks, lines, candidates, templated
 
@@ -229,4 +232,4 @@ class DocumentWork:
     def assemble(self, job: AssemblyJob) -> tuple[Result, Counter]:
         """The output record of one document, and the counts it adds to the run's."""
         doc, stripped = job.document()
-        return Assembly(doc, stripped, job.pids, job.fates, job.duplicate_of, self.config).result()
+        return Assembly(doc, stripped, job.pids, job.fates, job.duplicate_of, self.config, job.spans).result()

@@ -122,6 +122,35 @@ def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
     return flags, [ends[k - 1] for k in starts] if at == count else []
 
 
+def sentence_spans(text: str, count: int, starts: list[int]) -> list[tuple[int, int]] | None:
+    """Each sentence of a line as a character span of ``text`` (from its first word to the next
+    sentence's), for the sentences ``marks(text, count)`` found at ``starts``; None unless the
+    words and sentence starts found in ``text`` as written are those (a URL, a character that
+    normalises to a sentence end or a script without spaces moves them: the line is then
+    never cut by sentence)."""
+    if not starts or NO_SPACE_RE.search(text) or "://" in text or "www." in text.lower() or text.lstrip().startswith("@"):
+        return None
+    found_starts: list[int] = []
+    firsts: list[int] = []
+    n, last = 0, ""
+    ends = list(_SENTENCE_END_RE.finditer(text))
+    # The chunks ``marks`` splits the line into, as positions: between one end mark and the next.
+    for c0, c1 in zip([0, *(m.end() for m in ends)], [*(m.start() for m in ends), len(text)]):
+        found = list(WORD_RE.finditer(text, c0, c1))
+        if not found:
+            continue
+        first = found[0].group()
+        if n and not first[0].islower() and len(last) > 1:
+            found_starts.append(n)
+            firsts.append(found[0].start())
+        n += len(found)
+        last = found[-1].group()
+    if n != count or found_starts != list(starts):
+        return None
+    edges = [0, *firsts, len(text)]
+    return [(edges[k], edges[k + 1]) for k in range(len(edges) - 1)]
+
+
 def normalized(text: str) -> str:
     """A key under which two renderings of the same short line compare equal."""
     return " ".join(tokens(text))
