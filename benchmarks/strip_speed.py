@@ -79,11 +79,15 @@ BASELINE = "before the line model (--baseline)"
 def _measure(archive: Path, args: argparse.Namespace, side: str, extra: list[str]) -> dict:
     if side != BASELINE:
         return measure_run([str(archive)], args.workers, extra)
-    saved = os.environ.get("PYTHONPATH")
+    saved, cwd = os.environ.get("PYTHONPATH"), os.getcwd()
     os.environ["PYTHONPATH"] = os.path.abspath(args.baseline)
+    # ``python -m`` puts the working folder first on sys.path: run from the other checkout, or
+    # this one's cleaner is what runs.
+    os.chdir(args.baseline)
     try:
         return measure_run([str(archive)], args.workers, extra)
     finally:
+        os.chdir(cwd)
         if saved is None:
             del os.environ["PYTHONPATH"]
         else:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cleaner import Cleaner, Config, Document
 from cleaner.dedup import kernels
 from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
-from cleaner.strip.text import dedup_tokens, marks, sentence_spans, tokens
+from cleaner.strip.text import dedup_tokens, divisible, marks, nfkc, sentence_spans, tokens
 
 PARAGRAPHS = [
     line.strip() for line in (GOLDEN / "input" / "004_24fd8f660d9764e9.txt").read_text(encoding="utf-8").split("\n")
@@ -212,6 +212,35 @@ def test_sentence_spans_cover_the_line_and_line_up_with_the_sentence_starts():
     # Words a URL or a script without spaces moves: such a line is never cut by sentence.
     assert spans("See https://example.com/a. Then go.") is None
     assert spans("新华社北京4月24日电。习近平主席致贺信。") is None
+
+
+sentence_text = st.lists(st.sampled_from(["He", "said", "so.", "Then", "the", "U.S.", "8,000", "e.g.", "ﬁnal", "“go.”",
+                                          "Why?", "@desk", "www.x.com", "日本。", "İstanbul", "3.5", "no.", "…", "O’Neil"]),
+                         min_size=1, max_size=14).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(sentence_text, st.text(max_size=60)))
+def test_divisible_is_whether_the_sentence_spans_line_up(text):
+    """The first pass's shortcut (no spans built for a plain line) answers as building them would."""
+    toks = dedup_tokens(text)
+    names, starts = marks(text, len(toks))
+    assert divisible(text, len(toks), starts, names) == (bool(starts) and sentence_spans(text, len(toks), starts) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(sentence_text, st.text(max_size=60)))
+def test_name_flags_are_capitals_and_digits(text):
+    """A name: a capitalised word (the first of the line only when longer than three letters); a number: a word with a digit."""
+    import re
+
+    from cleaner.strip.text import words
+
+    if "://" in text or "www." in text.lower() or text != nfkc(text):
+        return  # marks reads the line without its links, normalised
+    found = words(text)
+    want = [(w[0].isupper() and (i > 0 or len(w) > 3)) or re.search(r"\d", w) is not None for i, w in enumerate(found)]
+    assert marks(text, len(found))[0] == want
 
 
 def test_a_paragraph_joined_to_a_short_sentence_is_a_recut_copy():

@@ -25,7 +25,7 @@ from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import dedup_tokens, marks, name_flags, sentence_spans
+from ..strip.text import dedup_tokens, divisible, marks, name_flags
 from .assembly import Assembly
 from .decisions import Fate, SpanCut
 from .time_limit import DocumentTimeout, time_limit
@@ -121,9 +121,9 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
             # that each name something the other does not are copies (``dedup.walk``).
             names, starts = marks(kept_text, len(toks))
             # A line cut by nothing else whose words line up with its sentences may lose some as spans.
-            divisible = bool(starts) and not b.cuts and sentence_spans(kept_text, len(toks), starts) is not None
+            whole = not b.cuts and divisible(kept_text, len(toks), starts, names)
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut,
-                                         starts=starts, divisible=divisible))
+                                         starts=starts, divisible=whole))
             blocks.append(b)
     return passages, blocks, lines, candidates, templated
 

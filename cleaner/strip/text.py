@@ -110,8 +110,7 @@ def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
             raw.extend(found)
     # At the start of a line any word is capitalised: there only a longer one counts ("Apple",
     # "Police"; the words that open sentences, "The", "In", "It", are short).
-    flags = [(w[:1].isupper() and (i > 0 or len(w) > 3)) or (not w.isalpha() and _DIGIT_RE.search(w) is not None)
-             for i, w in enumerate(raw)] if len(raw) == count else []
+    flags = _name_flags(raw, _DIGIT_RE.search(text) is not None) if len(raw) == count else []
     if not starts or len(raw) == count:
         return flags, starts
     # Scripts without spaces: there ``dedup_tokens`` makes each character a token.
@@ -120,6 +119,19 @@ def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
         at += len(w) if NO_SPACE_RE.search(w) else 1
         ends.append(at)
     return flags, [ends[k - 1] for k in starts] if at == count else []
+
+
+def _name_flags(raw: list[str], any_digit: bool) -> list[bool]:
+    """Per word: a capitalised word (the line's first only when longer than three letters) or a
+    word with a digit. (Per word of every passage of a run: the digit test only runs where the
+    line has a digit, and the first word is put right afterwards.)"""
+    if any_digit:
+        flags = [w[0].isupper() or (not w.isalpha() and _DIGIT_RE.search(w) is not None) for w in raw]
+    else:
+        flags = [w[0].isupper() for w in raw]
+    if flags and flags[0] and len(raw[0]) <= 3 and (raw[0].isalpha() or _DIGIT_RE.search(raw[0]) is None):
+        flags[0] = False
+    return flags
 
 
 def sentence_spans(text: str, count: int, starts: list[int]) -> list[tuple[int, int]] | None:
@@ -149,6 +161,19 @@ def sentence_spans(text: str, count: int, starts: list[int]) -> list[tuple[int, 
         return None
     edges = [0, *firsts, len(text)]
     return [(edges[k], edges[k + 1]) for k in range(len(edges) - 1)]
+
+
+def divisible(text: str, count: int, starts: list[int], names: list[bool]) -> bool:
+    """Whether ``sentence_spans(text, count, starts)`` finds the spans, without building them
+    where ``marks`` (which gave ``names`` and ``starts``) already read the line as written: a
+    normalised line without links or a leading handle, in a script with spaces. There the
+    spans line up exactly when all the words did (``names`` is empty otherwise)."""
+    if not starts:
+        return False
+    if (unicodedata.is_normalized("NFKC", text) and "://" not in text and "www." not in text.lower()
+            and not text.lstrip().startswith("@") and not NO_SPACE_RE.search(text)):
+        return len(names) == count
+    return sentence_spans(text, count, starts) is not None
 
 
 def normalized(text: str) -> str:
