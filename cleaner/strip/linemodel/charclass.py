@@ -2,10 +2,10 @@
 
 The classes are Python's own (``str.isalnum``, ``str.isdecimal``, ``str.isupper``,
 ``str.islower``, ``str.isspace``: what ``\\w`` and ``\\d`` of the ``re`` module and
-``str.split()`` match) and a few
-fixed sets (CJK and Thai scripts, separators, brackets, emoji, capitals). The table
-is filled a block of 256 code points at a time, the first time a text holds one:
-filling all of Unicode would cost every process a second for scripts it never meets.
+``str.split()`` match) and a few fixed sets (CJK and Thai scripts, separators,
+brackets, emoji, capitals). The table is filled a block of 256 code points at a
+time, the first time a text holds one: filling all of Unicode would cost every
+process a second for scripts it never meets.
 The table is a pure function of the code point, so no result depends on the order
 in which documents filled it.
 """
