@@ -234,8 +234,9 @@ def _hosts(value) -> tuple[str, ...]:
         if "://" in host:
             host = urlsplit(host).hostname or ""
         host = host.removeprefix("www.").rstrip(".")
-        if not host or "/" in host or " " in host:
-            raise ValueError(f"source_priority: {item!r} is not a host (e.g. 'reuters.com')")
+        # A document's host is its URL's hostname: never a port, a path, a wildcard or spaces.
+        if not host or any(c in host for c in ":/*@?# \t"):
+            raise ValueError(f"source_priority: {item!r} is not a host (e.g. 'reuters.com'; subdomains match by themselves)")
         hosts.append(host)
     return tuple(hosts)
 
@@ -243,9 +244,10 @@ def _hosts(value) -> tuple[str, ...]:
 def source_rank(host: str, priority: tuple[str, ...]) -> int:
     """Where a document's host stands in ``source_priority`` (0 first; unlisted: after every listed one).
 
-    >>> source_rank("uk.reuters.com", ("apnews.com", "reuters.com")), source_rank("example.org", ("apnews.com",))
+    >>> source_rank("uk.reuters.com.", ("apnews.com", "reuters.com")), source_rank("example.org", ("apnews.com",))
     (1, 1)
     """
+    host = host.rstrip(".")  # "reuters.com." is the same host, as the settings are read
     for rank, entry in enumerate(priority):
         if host == entry or host.endswith("." + entry):
             return rank

@@ -379,6 +379,8 @@ def test_source_priority_is_the_same_with_two_workers_and_with_an_index(tmp_path
 @pytest.mark.parametrize("bad, message", [
     (dict(keep="source-priority"), "needs source_priority"),
     (dict(keep="source-priority", source_priority=("reuters.com", "not a host")), "'not a host' is not a host"),
+    (dict(keep="source-priority", source_priority="reuters.com:443"), "'reuters.com:443' is not a host"),
+    (dict(keep="source-priority", source_priority="*.apnews.com"), "is not a host"),
     (dict(keep="source-priority", source_priority=42), "must be a list of hosts"),
     (dict(keep="newest"), "keep must be one of"),
 ])

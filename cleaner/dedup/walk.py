@@ -514,7 +514,8 @@ def dedup_walk(order, key_off, keys, tok_off, tok, words, doc, pinned, cut, cont
 
 @kernel(nogil=True)
 def _sentence_key(tok: np.ndarray, start: int) -> np.uint64:
-    """A sentence's lookup key: its first four words (flags ignored), as ``passages`` keys a sentence."""
+    """A sentence's key in ``span_walk``'s own table: its first four words (flags ignored). (Not the
+    lookup key ``passages`` gives a sentence: the two tables never meet.)"""
     acc = _FNV_OFFSET
     for j in range(4):
         acc = (acc ^ np.uint64(tok[start + j] & ID_MASK)) * _FNV_PRIME
@@ -588,7 +589,9 @@ def span_walk(order, canon, prior, tok_off, tok, words, doc, pinned, context, di
             continue
         k = sent_off[p + 1] - sent_off[p] + 1
         if k + 1 > bounds.size:
-            continue  # a line of more than 63 sentences is no paragraph a copy re-cuts
+            # A line of more than 63 sentences is no paragraph a copy re-cuts; it is neither cut
+            # nor put in the table (a later copy of one of its sentences keeps that sentence).
+            continue
         base, n = tok_off[p], tok_off[p + 1] - tok_off[p]
         bounds[0], bounds[k] = 0, n
         bounds[1:k] = sent_start[sent_off[p] : sent_off[p + 1]]
