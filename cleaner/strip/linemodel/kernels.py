@@ -104,6 +104,19 @@ def _nearest_distance(mask, missing):
 
 
 @kernel(nogil=True)
+def _span(mask):
+    """The first and the last True of ``mask`` ((-1, -1) when there is none)."""
+    first = -1
+    last = -1
+    for i in range(mask.size):
+        if mask[i]:
+            if first < 0:
+                first = i
+            last = i
+    return first, last
+
+
+@kernel(nogil=True)
 def _smooth_into(x, w, out, col):
     """Mean of ``x`` over the window of ``w`` lines on each side (float64 running sums, as numpy's cumsum)."""
     n = x.size
@@ -134,13 +147,7 @@ def context_columns(B, prose, words, center, X, nb, ctx_idx, offsets, smooth_src
 def _place_columns(prose, center, X, D):
     """Position, and where the line stands to the document's prose."""
     n = prose.size
-    first = -1
-    last = -1
-    for i in range(n):
-        if prose[i]:
-            if first < 0:
-                first = i
-            last = i
+    first, last = _span(prose)
     dist = _nearest_distance(prose, 1000)
     for i in range(n):
         pos = float(i)
@@ -255,25 +262,12 @@ def stack_columns(p1, starts, ends, out, offsets, windows, confident):
             for j in range(offsets.size):
                 src = i + offsets[j]
                 out[s + i, 1 + j] = p1[s + src] if 0 <= src < m else -1.0
-        c = np.zeros(m + 1, dtype=np.float64)
-        for i in range(m):
-            c[i + 1] = c[i] + p1[s + i]
         col = 1 + offsets.size
         for w in windows:
-            for i in range(m):
-                lo = max(i - w, 0)
-                hi = min(i + w + 1, m)
-                out[s + i, col] = (c[hi] - c[lo]) / (hi - lo)
+            _smooth_into(p1[s:e], w, out[s:e], col)
             col += 1
-        confident_line = np.empty(m, dtype=np.bool_)
-        first = -1
-        last = -1
-        for i in range(m):
-            confident_line[i] = p1[s + i] < confident
-            if confident_line[i]:
-                if first < 0:
-                    first = i
-                last = i
+        confident_line = p1[s:e] < confident
+        first, last = _span(confident_line)
         near = _nearest_distance(confident_line, 1000)
         for i in range(m):
             out[s + i, col] = math.log1p(near[i])
