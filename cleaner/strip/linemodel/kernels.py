@@ -21,20 +21,24 @@ from ...jit import kernel
 
 
 @kernel(nogil=True)
-def ensemble_raw(X, feature, thr, left, right, value, baseline, depth):
-    """Each row's raw score: the baseline plus every tree's leaf value (a leaf points at itself)."""
+def ensemble_raw(X, feature, thr, leaves, baseline, depth):
+    """Each row's raw score: the baseline plus every tree's leaf value. The trees are complete
+    (``ensemble.complete_layout``): from slot k a row goes to 2k+1 when its feature is at most
+    the threshold (a NaN goes right), else to 2k+2, ``depth`` times."""
     n = X.shape[0]
     trees = feature.shape[0]
+    inner = (1 << depth) - 1
     out = np.zeros(n, dtype=np.float64)
+    slot = np.zeros(n, dtype=np.int64)
     for t in range(trees):  # one tree for every row while its nodes are in the cache
+        slot[:] = 0
+        # level by level, so that the rows' steps do not wait on each other
+        for _ in range(depth):
+            for i in range(n):
+                k = slot[i]
+                slot[i] = 2 * k + 2 - (X[i, feature[t, k]] <= thr[t, k])
         for i in range(n):
-            node = 0
-            for _ in range(depth):
-                nxt = left[t, node] if X[i, feature[t, node]] <= thr[t, node] else right[t, node]
-                if nxt == node:
-                    break
-                node = nxt
-            out[i] += value[t, node]
+            out[i] += leaves[t, slot[i] - inner]
     for i in range(n):
         out[i] += baseline
     return out
