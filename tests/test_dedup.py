@@ -54,6 +54,98 @@ def test_signatures_are_datasketch_bit_for_bit(passages, num_perm, seed, size):
         assert np.array_equal(numpy_path[p], reference.hashvalues)
 
 
+_FNV_OFFSET, _FNV_PRIME, _MASK64 = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
+
+
+def _fmix64(h: int) -> int:
+    h ^= h >> 33
+    h = h * 0xFF51AFD7ED558CCD & _MASK64
+    h ^= h >> 33
+    h = h * 0xC4CEB9FE1A85EC53 & _MASK64
+    return h ^ (h >> 33)
+
+
+def _run_key(hashes: list[int]) -> int:
+    """The key of a run of token hashes: FNV-1a 64 over them, then fmix64."""
+    acc = _FNV_OFFSET
+    for h in hashes:
+        acc = (acc ^ h) * _FNV_PRIME & _MASK64
+    return _fmix64(acc)
+
+
+def _band_keys(sig: np.ndarray, bands: int, rows: int) -> list[int]:
+    out = []
+    for band in range(bands):
+        key = (_FNV_OFFSET ^ band) * _FNV_PRIME & _MASK64
+        for r in range(rows):
+            key = (key ^ int(sig[band * rows + r])) * _FNV_PRIME & _MASK64
+        key ^= key >> 33
+        key = key * 0xFF51AFD7ED558CCD & _MASK64
+        out.append(key ^ (key >> 33))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    passages=st.lists(st.lists(word, min_size=0, max_size=40), min_size=1, max_size=6),
+    kinds=st.lists(st.lists(st.booleans(), min_size=6, max_size=6), min_size=6, max_size=6),
+    starts=st.lists(st.integers(min_value=0, max_value=36), max_size=8),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_passage_keys_are_each_kind_by_its_definition(passages, kinds, starts, seed):
+    """The one compiled pass that makes every lookup key, against each kind made on its own:
+    exact text keys, LSH bands of MinHash over word pairs and over words and pairs (from the
+    shingle sets and signatures tested above), the start/head/tail runs and later sentences'
+    starts, each salted, in kind order, a passage's sentence starts after its own kinds."""
+    from cleaner.dedup.passages import _SALTS
+
+    bands, rows, start_words, edge_words = 4, 3, 4, 5
+    a, b = permutations(bands * rows, seed)
+    tok, offsets = kernels.token_hashes(kernels.encode_passages(passages), len(passages))
+    n = np.diff(offsets)
+    kinds_arr = np.array(kinds[: len(passages)], dtype=bool)
+    kinds_arr[:, 3] &= n >= start_words
+    kinds_arr[:, 4:] &= (n >= edge_words)[:, None]
+    owner, first = [], []
+    for k, s in enumerate(sorted(starts)):
+        p = k % len(passages)
+        if n[p] - s >= start_words:
+            owner.append(p)
+            first.append(int(offsets[p]) + s)
+    order = np.argsort(owner, kind="stable")
+    owner, first = np.asarray(owner, dtype=np.int64)[order], np.asarray(first, dtype=np.int64)[order]
+    text_keys = np.array([_run_key([len(p), k]) for k, p in enumerate(passages)], dtype=np.uint64)
+    flat, sizes = kernels.passage_keys(tok, offsets, text_keys, kinds_arr, a, b, bands, rows, start_words,
+                                       edge_words, owner, first, _SALTS)
+    pairs = kernels.signatures(*kernels.shingle_sets(tok, offsets, 2), a, b)
+    singles = kernels.signatures(*kernels.shingle_sets(tok, offsets, 1), a, b)
+    want: list[int] = []
+    want_sizes = []
+    salts = [int(x) for x in _SALTS]
+    for p in range(len(passages)):
+        t = [int(x) for x in tok[offsets[p] : offsets[p + 1]]]
+        mine = []
+        if kinds_arr[p, 0]:
+            mine.append(int(text_keys[p]) ^ salts[0])
+        if kinds_arr[p, 1]:
+            mine += [k ^ salts[1] for k in _band_keys(np.minimum(pairs[p], singles[p]), bands, rows)]
+        if kinds_arr[p, 2]:
+            mine += [k ^ salts[2] for k in _band_keys(pairs[p], bands, rows)]
+        if kinds_arr[p, 3]:
+            mine.append(_run_key(t[:start_words]) ^ salts[3])
+        if kinds_arr[p, 4]:
+            mine.append(_run_key(t[:edge_words]) ^ salts[4])
+        if kinds_arr[p, 5]:
+            mine.append(_run_key(t[-edge_words:]) ^ salts[5])
+        for o, f in zip(owner.tolist(), first.tolist()):
+            if o == p:
+                mine.append(_run_key([int(x) for x in tok[f : f + start_words]]) ^ salts[3])
+        want += mine
+        want_sizes.append(len(mine))
+    assert sizes.tolist() == want_sizes
+    assert flat.tolist() == want
+
+
 def test_distinct_paragraphs_are_not_merged():
     docs = [Document(id=f"p{i}", text=p) for i, p in enumerate(PARAGRAPHS)]
     results, stats = run(docs)

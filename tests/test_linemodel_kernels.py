@@ -1,5 +1,6 @@
-"""The line model's compiled shape columns against their specification: the regular expressions
-and ``str`` methods the columns were defined with, on real lines and on arbitrary text."""
+"""The line model's compiled shape columns, and the pattern columns found in one scan of a whole
+document, against their specification: the regular expressions and ``str`` methods the columns
+were defined with, line by line, on real lines and on arbitrary text."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ ALPHAWORD_START = re.compile(r"(?<![^\W\d_])[^\W\d_]")
 SENT_END = re.compile(r"[.!?。！？…]['\"”’»)\]]*$")
 TOKEN = re.compile(r"\w+")
 TITLE_END = re.compile(r"[.!?。！？][\"'”’»)]*$")
+TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.)", re.I)
+DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\d+年|\d+월|\d+日")
+BULLET = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])")
+TLDS = r"(?:com|org|net|de|uk|fr|ru|jp|kr|io|ai|co|info|news|es|it|nl|at|ch|in|id|vn|tr|cn|tw|br|pl|au|ca)\b"
 
 
 def reference_row(line: str, stop: frozenset) -> dict[str, float]:
@@ -49,6 +54,10 @@ def reference_row(line: str, stop: frozenset) -> dict[str, float]:
         "avg_word_len": letters / alpha_words if alpha_words else 0.0,
         "cjk_ratio": len(CJK.findall(line)) / alnum if alnum else 0.0,
         "ends_question": float(line[-1] in "?？"), "ends_ellipsis": float(line[-1] == "…" or line.endswith("...")),
+        "log_numbers": math.log1p(len(re.findall(r"\d+(?:[.,]\d+)*", line))), "has_time": float(bool(TIME.search(line))),
+        "has_date": float(bool(DATE.search(line))), "bullet_start": float(bool(BULLET.match(line))),
+        "urls": len(re.findall(r"https?://|www\.", line, re.I)), "handles": len(re.findall(r"(?<!\w)@\w", line)),
+        "hashtags": len(re.findall(r"(?<!\w)#\w", line)), "domains": len(re.findall(r"\b[\w-]+\." + TLDS, line, re.I)),
     }
 
 
@@ -86,6 +95,11 @@ def test_shape_columns_match_their_definitions_on_real_lines():
 @given(st.lists(st.text(st.characters(exclude_characters="\n"), min_size=1, max_size=40), min_size=1, max_size=6))
 def test_shape_columns_match_their_definitions_on_any_text(lines):
     check(lines)
+
+
+def test_pattern_columns_stop_at_the_end_of_a_line():
+    """A document's lines are scanned as one text: no match may run on into the next line."""
+    check(["Updated 12", "pm by the desk", "- first", "1", ". not a bullet", "2024", "www", ".example.com", "@", "x #", "tag"])
 
 
 def test_stoplist_rows_are_the_words_of_the_lowered_text():

@@ -125,35 +125,6 @@ def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
     return out
 
 
-@kernel(nogil=True)
-def run_keys(tok: np.ndarray, offsets: np.ndarray, size: int, from_end: bool) -> np.ndarray:
-    """Per passage, one 64-bit key of its first (or last) ``size`` token hashes (0 when it has fewer)."""
-    n_pass = offsets.size - 1
-    out = np.zeros(n_pass, dtype=np.uint64)
-    for p in range(n_pass):
-        start, end = offsets[p], offsets[p + 1]
-        if end - start < size:
-            continue
-        first = end - size if from_end else start
-        acc = _FNV_OFFSET
-        for j in range(size):
-            acc = (acc ^ tok[first + j]) * _FNV_PRIME
-        out[p] = _fmix64(acc)
-    return out
-
-
-@kernel(nogil=True)
-def keys_at(tok: np.ndarray, firsts: np.ndarray, size: int) -> np.ndarray:
-    """``run_keys``' key of the ``size`` token hashes from each of ``firsts`` (each has them)."""
-    out = np.zeros(firsts.size, dtype=np.uint64)
-    for p in range(firsts.size):
-        acc = _FNV_OFFSET
-        for j in range(size):
-            acc = (acc ^ tok[firsts[p] + j]) * _FNV_PRIME
-        out[p] = _fmix64(acc)
-    return out
-
-
 def encode_texts(texts: list[str]) -> np.ndarray:
     """The batch buffer from passages already joined by spaces: passages joined by newlines, UTF-8."""
     return np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
@@ -162,3 +133,108 @@ def encode_texts(texts: list[str]) -> np.ndarray:
 def encode_passages(passages: list[list[str]]) -> np.ndarray:
     """The batch buffer: tokens joined by spaces, passages by newlines, UTF-8."""
     return encode_texts([" ".join(tokens) for tokens in passages])
+
+
+@kernel(nogil=True, inline="always")
+def _minhash_into(row, h32, a64, b64):
+    """Fold one 32-bit shingle hash into a MinHash row (``signatures``' step)."""
+    mask = np.uint64(0xFFFFFFFF)
+    h = np.uint64(h32)
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & mask
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & mask
+    h ^= h >> np.uint64(16)
+    for j in range(a64.size):
+        v = np.uint32((a64[j] * h + b64[j]) & mask)
+        if v < row[j]:
+            row[j] = v
+
+
+@kernel(nogil=True, inline="always")
+def _ngram_hash(tok, first, width):
+    acc = _FNV_OFFSET
+    for j in range(width):
+        acc = (acc ^ tok[first + j]) * _FNV_PRIME
+    return np.uint32(_fmix64(acc) & _LOW32)
+
+
+@kernel(nogil=True, inline="always")
+def _band_key(sig, band, rows):
+    """One LSH band of a signature as one 64-bit key: the band's index is mixed in, so equal rows
+    in different bands never collide, and a final avalanche spreads a one-row difference over
+    all bits. Passages sharing a key are candidates; flat keys cost 8 bytes per band per
+    passage, where an in-memory LSH keeps dicts of sets."""
+    key = (_FNV_OFFSET ^ np.uint64(band)) * _FNV_PRIME
+    for r in range(rows):
+        key = (key ^ np.uint64(sig[band * rows + r])) * _FNV_PRIME
+    key ^= key >> np.uint64(33)
+    key *= np.uint64(0xFF51AFD7ED558CCD)
+    key ^= key >> np.uint64(33)
+    return key
+
+
+@kernel(nogil=True)
+def passage_keys(tok, offsets, text_keys, kinds, a, b, bands, rows, start_words, edge_words, piece_owner, piece_first,
+                 salts):
+    """Every passage's lookup keys, flat, and how many each has, in one pass (``passages.Preparer``
+    documents the kinds): per passage, in this order, its exact key, the bands of its short-passage
+    signature (MinHash of words and word pairs together), the bands of its word-pair signature, its
+    start, head and tail keys, each where ``kinds[p, kind]`` asks for it, then the start keys of its
+    later sentences (``piece_first``, grouped by ``piece_owner`` in passage order). Signatures are
+    minima, so the shingles need no sorting or deduplication first; a passage whose kinds need no
+    signature costs none. tests/test_dedup.py checks every key against its definition from
+    ``shingle_sets``, ``signatures`` and a numpy reference of the bands and runs."""
+    n_pass = offsets.size - 1
+    sizes = np.zeros(n_pass, dtype=np.int64)
+    for p in range(n_pass):
+        for kind in range(6):
+            if kinds[p, kind]:
+                sizes[p] += bands if kind == 1 or kind == 2 else 1
+    for q in range(piece_owner.size):
+        sizes[piece_owner[q]] += 1
+    out = np.empty(sizes.sum(), dtype=np.uint64)
+    a64 = a.astype(np.uint64)
+    b64 = b.astype(np.uint64)
+    pairs = np.empty(a.size, dtype=np.uint32)
+    short = np.empty(a.size, dtype=np.uint32)
+    w = 0
+    q = 0
+    for p in range(n_pass):
+        start, n = offsets[p], offsets[p + 1] - offsets[p]
+        if kinds[p, 0]:
+            out[w] = np.uint64(text_keys[p]) ^ salts[0]
+            w += 1
+        if kinds[p, 1] or kinds[p, 2]:
+            pairs[:] = np.uint32(0xFFFFFFFF)
+            width = min(2, n)
+            for s in range(n - width + 1 if n > 0 else 0):
+                _minhash_into(pairs, _ngram_hash(tok, start + s, width), a64, b64)
+            if kinds[p, 1]:
+                short[:] = pairs
+                for s in range(n):
+                    _minhash_into(short, _ngram_hash(tok, start + s, 1), a64, b64)
+                for band in range(bands):
+                    out[w] = _band_key(short, band, rows) ^ salts[1]
+                    w += 1
+            if kinds[p, 2]:
+                for band in range(bands):
+                    out[w] = _band_key(pairs, band, rows) ^ salts[2]
+                    w += 1
+        for kind in range(3, 6):
+            if kinds[p, kind]:
+                size = start_words if kind == 3 else edge_words
+                first = start + n - size if kind == 5 else start
+                acc = _FNV_OFFSET
+                for j in range(size):
+                    acc = (acc ^ tok[first + j]) * _FNV_PRIME
+                out[w] = _fmix64(acc) ^ salts[kind]
+                w += 1
+        while q < piece_owner.size and piece_owner[q] == p:
+            acc = _FNV_OFFSET
+            for j in range(start_words):
+                acc = (acc ^ tok[piece_first[q] + j]) * _FNV_PRIME
+            out[w] = _fmix64(acc) ^ salts[3]
+            w += 1
+            q += 1
+    return out, sizes

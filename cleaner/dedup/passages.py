@@ -29,11 +29,11 @@ import numpy as np
 from ..config import Config
 from ..hashing import key_hash
 from . import kernels
-from .lsh import band_keys
 from .minhash import permutations
 
 # Salts of the kinds of key (any distinct 64-bit constants).
 _EXACT, _SHORT, _LONG, _HEAD, _TAIL, _START = (np.uint64(0x9E3779B97F4A7C15 * k % (1 << 64)) for k in range(1, 7))
+_SALTS = np.array([_EXACT, _SHORT, _LONG, _START, _HEAD, _TAIL], dtype=np.uint64)  # kernels.passage_keys' kinds
 # A passage's first this many words are a key of their own: a copy cut very short ("How
 # small businesses can launch…") has no other key in common with the whole, and a heading
 # of four words joined to its paragraph ("The Role of Repetition Learning requires ...")
@@ -128,26 +128,19 @@ class Preparer:
         return doc
 
     def _lookup_keys(self, passages, tok, offsets, text_keys) -> tuple[np.ndarray, np.ndarray]:
-        """Every passage's keys (module docstring), flat, and how many each has: one matrix of
-        every kind of key for every passage, and a mask of the keys each one takes."""
+        """Every passage's keys (module docstring), flat, and how many each has: the kinds each
+        passage takes, then one compiled pass (``kernels.passage_keys``) that makes them."""
         cfg = self.config
         n = np.diff(offsets)
         walked = np.array([self.deduplicated(p) or self.in_context(p) for p in passages], dtype=bool)
-        pairs = kernels.signatures(*kernels.shingle_sets(tok, offsets, 2), *self.perms)
-        singles = kernels.signatures(*kernels.shingle_sets(tok, offsets, 1), *self.perms)
-        columns = [
-            (np.asarray(text_keys, dtype=np.uint64)[:, None] ^ _EXACT, walked),
-            (band_keys(np.minimum(pairs, singles), cfg.bands, cfg.rows) ^ _SHORT,
-             walked & (n >= 5) & (n < cfg.short_max_words)),
-            (band_keys(pairs, cfg.bands, cfg.rows) ^ _LONG, walked & (n >= cfg.long_min_words)),
-            (kernels.run_keys(tok, offsets, _START_WORDS, False)[:, None] ^ _START,
-             walked & (n >= _START_WORDS)),
-            (kernels.run_keys(tok, offsets, cfg.edge_words, False)[:, None] ^ _HEAD, walked & (n >= cfg.edge_min_words)),
-            (kernels.run_keys(tok, offsets, cfg.edge_words, True)[:, None] ^ _TAIL, walked & (n >= cfg.edge_min_words)),
-        ]
-        keys = np.concatenate([k for k, _ in columns], axis=1)
-        mask = np.concatenate([np.repeat(m[:, None], k.shape[1], axis=1) for k, m in columns], axis=1)
-        flat, sizes = keys[mask], mask.sum(axis=1).astype(np.int64)
+        kinds = np.stack([
+            walked,
+            walked & (n >= 5) & (n < cfg.short_max_words),
+            walked & (n >= cfg.long_min_words),
+            walked & (n >= _START_WORDS),
+            walked & (n >= cfg.edge_min_words),
+            walked & (n >= cfg.edge_min_words),
+        ], axis=1)
         # A later sentence is a piece another copy may hold alone: it needs _START_WORDS
         # words to the passage's end, as a passage needs them for its own key.
         owner, first = [], []
@@ -157,12 +150,9 @@ class Preparer:
                     if n[i] - s >= _START_WORDS:
                         owner.append(i)
                         first.append(offsets[i] + s)
-        if not owner:
-            return flat, sizes
-        piece = kernels.keys_at(tok, np.asarray(first, dtype=np.int64), _START_WORDS) ^ _START
-        owners = np.concatenate([np.repeat(np.arange(len(passages)), sizes), np.asarray(owner, dtype=np.int64)])
-        by = np.argsort(owners, kind="stable")  # each passage's keys together, its own kinds first
-        return np.concatenate([flat, piece])[by], sizes + np.bincount(owner, minlength=len(passages))
+        return kernels.passage_keys(tok, offsets, np.asarray(text_keys, dtype=np.uint64), kinds, *self.perms,
+                                    cfg.bands, cfg.rows, _START_WORDS, cfg.edge_words,
+                                    np.asarray(owner, dtype=np.int64), np.asarray(first, dtype=np.int64), _SALTS)
 
     def _in_document(self, passages, tok, offsets) -> list[tuple[int, int, float]]:
         cfg = self.config

@@ -102,7 +102,8 @@ def pick_language(rows: np.ndarray, sample: int = 400) -> int:
 # --------------------------------------------------------------------------
 
 # Every alternative starts with a digit: the (?=\d) lets the engine skip to digits (5x faster, same matches).
-_TIME_RE = re.compile(r"(?=\d)(?:\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.))", re.I)
+# (Within a line [^\S\n] is \s: lines hold no newline, and a document's lines are scanned as one text.)
+_TIME_RE = re.compile(r"(?=\d)(?:\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}[^\S\n]?(?:am|pm|a\.m\.|p\.m\.))", re.I)
 _DATE_RE = re.compile(r"(?=\d)(?:\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\d+年|\d+월|\d+日)")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _URL_RE = re.compile(r"https?://|www\.", re.I)
@@ -113,6 +114,8 @@ _DOMAIN_RE = re.compile(r"\b[\w-]+\." + _TLDS, re.I)
 # A domain needs a dot before a top-level domain: a line without one is not scanned word by word.
 _TLD_RE = re.compile(r"\." + _TLDS, re.I)
 _BULLET_RE = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])\s*")
+# _BULLET_RE at the start of any line of a text (its trailing \s* adds nothing to whether it is there)
+_BULLET_AT_LINE_START_RE = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])", re.M)
 # shape masks for repetition and source templates
 _MASK_NUM_RE = re.compile(r"\d+(?:[.,:]\d+)*")
 _MASK_URL_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+")
@@ -145,22 +148,35 @@ _RULE_ANY = BASE_NAMES.index("rule_any")
 _LINE_STOP = BASE_NAMES.index("line_stop_density")
 
 
-def _pattern_columns(line: str, row: np.ndarray) -> None:
-    """The columns that need a pattern (numbers, times, dates, bullets, links), each looked for
-    only where the line holds the character the pattern starts with."""
-    if row[11] > 0:  # digit_ratio
-        row[12] = math.log1p(len(_NUM_RE.findall(line)))
-        row[13] = 1.0 if _TIME_RE.search(line) else 0.0
-        row[14] = 1.0 if _DATE_RE.search(line) else 0.0
-    row[16] = 1.0 if _BULLET_RE.match(line) else 0.0
-    if "/" in line or "www" in line:
-        row[19] = len(_URL_RE.findall(line))
-    if "@" in line:
-        row[20] = len(_HANDLE_RE.findall(line))
-    if "#" in line:
-        row[21] = len(_HASHTAG_RE.findall(line))
-    if "." in line:
-        row[22] = len(_DOMAIN_RE.findall(line)) if _TLD_RE.search(line) else 0
+def _pattern_columns(lines: list[str], B: np.ndarray) -> None:
+    """The columns that need a pattern (numbers, times, dates, bullets, links): each pattern runs
+    once over the document's lines as one text, and each match counts for the line it starts
+    in. No pattern can match across a newline, so the counts are the lines' own; a pattern
+    runs only where the text holds a character it needs."""
+    text = "\n".join(lines)
+    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
+
+    def counts(rx: re.Pattern) -> np.ndarray:
+        at = [m.start() for m in rx.finditer(text)]
+        if not at:
+            return np.zeros(len(lines), dtype=np.int64)
+        return np.bincount(np.searchsorted(line_starts, at, side="right") - 1, minlength=len(lines))
+
+    if (B[:, 11] > 0).any():  # digit_ratio
+        numbers = counts(_NUM_RE)
+        for i in np.flatnonzero(numbers).tolist():
+            B[i, 12] = math.log1p(numbers[i])
+        B[:, 13] = counts(_TIME_RE) > 0
+        B[:, 14] = counts(_DATE_RE) > 0
+    B[:, 16] = counts(_BULLET_AT_LINE_START_RE) > 0
+    if "/" in text or "www" in text:
+        B[:, 19] = counts(_URL_RE)
+    if "@" in text:
+        B[:, 20] = counts(_HANDLE_RE)
+    if "#" in text:
+        B[:, 21] = counts(_HASHTAG_RE)
+    if "." in text and _TLD_RE.search(text):
+        B[:, 22] = counts(_DOMAIN_RE)
 
 
 # --------------------------------------------------------------------------
@@ -234,9 +250,8 @@ def _line_columns(lines: list[str], rule_hits: list[str | None], B: np.ndarray, 
     cps, table = code_points(lines)
     char_lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     kernels.line_shape(cps, char_lens, table, words, rows, pick_language(rows), mat, B, shape)
-    for i, line in enumerate(lines):
-        _pattern_columns(line, B[i])
-        cat = rule_hits[i]
+    _pattern_columns(lines, B)
+    for i, cat in enumerate(rule_hits):
         if cat is not None:
             B[i, _RULE_ANY] = 1.0
             col = _RULE_COL.get(cat)
