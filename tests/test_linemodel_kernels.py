@@ -56,7 +56,8 @@ def reference_row(line: str, stop: frozenset) -> dict[str, float]:
         "ends_question": float(line[-1] in "?？"), "ends_ellipsis": float(line[-1] == "…" or line.endswith("...")),
         "log_numbers": math.log1p(len(re.findall(r"\d+(?:[.,]\d+)*", line))), "has_time": float(bool(TIME.search(line))),
         "has_date": float(bool(DATE.search(line))), "bullet_start": float(bool(BULLET.match(line))),
-        "urls": len(re.findall(r"https?://|www\.", line, re.I)), "handles": len(re.findall(r"(?<!\w)@\w", line)),
+        # as trained: a link is looked for where the line holds "/" or a lower-case "www"
+        "urls": len(re.findall(r"https?://|www\.", line, re.I)) if "/" in line or "www" in line else 0, "handles": len(re.findall(r"(?<!\w)@\w", line)),
         "hashtags": len(re.findall(r"(?<!\w)#\w", line)), "domains": len(re.findall(r"\b[\w-]+\." + TLDS, line, re.I)),
     }
 
@@ -99,7 +100,8 @@ def test_shape_columns_match_their_definitions_on_any_text(lines):
 
 def test_pattern_columns_stop_at_the_end_of_a_line():
     """A document's lines are scanned as one text: no match may run on into the next line."""
-    check(["Updated 12", "pm by the desk", "- first", "1", ". not a bullet", "2024", "www", ".example.com", "@", "x #", "tag"])
+    check(["Updated 12", "pm by the desk", "- first", "1", ". not a bullet", "2024", "www", ".example.com", "@", "x #", "tag",
+           "WWW.EXAMPLE.COM", "see www.example.com/a and http://b.de"])
 
 
 def test_stoplist_rows_are_the_words_of_the_lowered_text():

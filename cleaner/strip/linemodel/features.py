@@ -114,8 +114,6 @@ _DOMAIN_RE = re.compile(r"\b[\w-]+\." + _TLDS, re.I)
 # A domain needs a dot before a top-level domain: a line without one is not scanned word by word.
 _TLD_RE = re.compile(r"\." + _TLDS, re.I)
 _BULLET_RE = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])\s*")
-# _BULLET_RE at the start of any line of a text (its trailing \s* adds nothing to whether it is there)
-_BULLET_AT_LINE_START_RE = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])", re.M)
 # shape masks for repetition and source templates
 _MASK_NUM_RE = re.compile(r"\d+(?:[.,:]\d+)*")
 _MASK_URL_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+")
@@ -149,34 +147,38 @@ _LINE_STOP = BASE_NAMES.index("line_stop_density")
 
 
 def _pattern_columns(lines: list[str], B: np.ndarray) -> None:
-    """The columns that need a pattern (numbers, times, dates, bullets, links): each pattern runs
-    once over the document's lines as one text, and each match counts for the line it starts
-    in. No pattern can match across a newline, so the counts are the lines' own; a pattern
-    runs only where the text holds a character it needs."""
-    text = "\n".join(lines)
-    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
-
-    def counts(rx: re.Pattern) -> np.ndarray:
-        at = [m.start() for m in rx.finditer(text)]
-        if not at:
-            return np.zeros(len(lines), dtype=np.int64)
-        return np.bincount(np.searchsorted(line_starts, at, side="right") - 1, minlength=len(lines))
-
-    if (B[:, 11] > 0).any():  # digit_ratio
-        numbers = counts(_NUM_RE)
+    """The columns that need a pattern (numbers, times, dates, bullets, links). Each pattern runs
+    over only the lines that hold a character it needs (a regular expression costs per character
+    scanned, a substring test almost nothing), those lines joined as one text, and each match
+    counts for the line it starts in: no pattern can match across a newline."""
+    digits = np.flatnonzero(B[:, 11] > 0).tolist()  # digit_ratio
+    if digits:
+        numbers = _line_counts(lines, digits, _NUM_RE)
         for i in np.flatnonzero(numbers).tolist():
             B[i, 12] = math.log1p(numbers[i])
-        B[:, 13] = counts(_TIME_RE) > 0
-        B[:, 14] = counts(_DATE_RE) > 0
-    B[:, 16] = counts(_BULLET_AT_LINE_START_RE) > 0
-    if "/" in text or "www" in text:
-        B[:, 19] = counts(_URL_RE)
-    if "@" in text:
-        B[:, 20] = counts(_HANDLE_RE)
-    if "#" in text:
-        B[:, 21] = counts(_HASHTAG_RE)
-    if "." in text and _TLD_RE.search(text):
-        B[:, 22] = counts(_DOMAIN_RE)
+        B[:, 13] = _line_counts(lines, digits, _TIME_RE) > 0
+        B[:, 14] = _line_counts(lines, digits, _DATE_RE) > 0
+    B[:, 16] = [_BULLET_RE.match(line) is not None for line in lines]
+    B[:, 19] = _line_counts(lines, [i for i, ln in enumerate(lines) if "/" in ln or "www" in ln], _URL_RE)
+    B[:, 20] = _line_counts(lines, [i for i, ln in enumerate(lines) if "@" in ln], _HANDLE_RE)
+    B[:, 21] = _line_counts(lines, [i for i, ln in enumerate(lines) if "#" in ln], _HASHTAG_RE)
+    B[:, 22] = _line_counts(lines, [i for i, ln in enumerate(lines) if "." in ln and _TLD_RE.search(ln)], _DOMAIN_RE)
+
+
+def _line_counts(lines: list[str], which: list[int], rx: re.Pattern) -> np.ndarray:
+    """How many matches of ``rx`` each line holds, looked for in the lines ``which`` only (0 elsewhere)."""
+    out = np.zeros(len(lines), dtype=np.int64)
+    if not which:
+        return out
+    if len(which) == 1:
+        out[which[0]] = sum(1 for _ in rx.finditer(lines[which[0]]))
+        return out
+    text = "\n".join([lines[i] for i in which])
+    at = [m.start() for m in rx.finditer(text)]
+    if at:
+        line_starts = np.cumsum([0] + [len(lines[i]) + 1 for i in which[:-1]])
+        np.add.at(out, np.asarray(which)[np.searchsorted(line_starts, at, side="right") - 1], 1)
+    return out
 
 
 # --------------------------------------------------------------------------
