@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 from cleaner import Cleaner, Config, Document
 from cleaner.dedup import kernels
 from cleaner.dedup.minhash import permutations, shingle_hash32, shingle_hashes, shingles, signatures, token_hashes
-from cleaner.strip.text import dedup_tokens, divisible, marks, nfkc, sentence_spans, tokens
+from cleaner.strip.text import (
+    FOLD_CHANGES_WORDS_RE,
+    WORD_RE,
+    dedup_tokens,
+    divisible,
+    marks,
+    nfkc,
+    passage_words,
+    sentence_spans,
+    tokens,
+)
 
 PARAGRAPHS = [
     line.strip() for line in (GOLDEN / "input" / "004_24fd8f660d9764e9.txt").read_text(encoding="utf-8").split("\n")
@@ -144,6 +154,57 @@ def test_passage_keys_are_each_kind_by_its_definition(passages, kinds, starts, s
         want_sizes.append(len(mine))
     assert sizes.tolist() == want_sizes
     assert flat.tolist() == want
+
+
+def test_fold_changes_words_set_is_every_such_character():
+    """``passage_words`` folds words one by one where folding keeps every character's kind; the
+    characters where it does not are a constant: folding all of Unicode again must find them."""
+    import sys
+
+    changed = []
+    for c in range(sys.maxunicode + 1):
+        ch = chr(c)
+        folded = ch.casefold()
+        if folded == ch or 0xD800 <= c < 0xE000:
+            continue
+        word = WORD_RE.fullmatch(ch) is not None
+        if any((WORD_RE.fullmatch(x) is not None) != word or x in ".,'’-" for x in folded):
+            changed.append(ch)
+    assert changed
+    assert all(FOLD_CHANGES_WORDS_RE.fullmatch(ch) for ch in changed)
+    assert sum(1 for c in range(0x10000) if FOLD_CHANGES_WORDS_RE.fullmatch(chr(c))) == len(changed)
+
+
+def _as_defined(text: str):
+    toks = dedup_tokens(text)
+    return (toks, *marks(text, len(toks)))
+
+
+_LINE_CHARS = st.one_of(
+    st.characters(blacklist_categories=("Cs",)),
+    st.sampled_from(list("aZ1 .,!?’'-@#:/İΐß。日本ΣςﬁⅣ²…\"") + ["www.", "http://x.y", "8,000", "U.S.", "e.g."]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE_CHARS, max_size=40).map("".join))
+def test_passage_words_are_tokens_and_marks_as_defined(text):
+    assert passage_words(text) == _as_defined(text)
+
+
+def test_passage_words_are_tokens_and_marks_as_defined_on_real_lines():
+    """The seeds and the held-out slice of real pages (40 languages, scripts without spaces among them)."""
+    import json
+
+    from conftest import DATA
+
+    lines = [ln for p in sorted((GOLDEN / "input").iterdir()) if p.is_file()
+             for ln in p.read_text(encoding="utf-8", errors="replace").split("\n") if ln.strip()]
+    with open(DATA / "linemodel" / "heldout_lines.jsonl", encoding="utf-8") as fh:
+        lines += [json.loads(line)["text"] for line in fh]
+    assert len(lines) > 5000
+    for line in lines:
+        assert passage_words(line) == _as_defined(line), line
 
 
 def test_distinct_paragraphs_are_not_merged():

@@ -12,7 +12,7 @@ sentence, and a story with 500 copies costs 500 checks, not 500 x 500.
 
 Passages travel as token ids: the low 31 bits of each token's FNV-1a 64 hash
 (``kernels.token_hashes``), the top bit set on a token that names or counts
-something (a capitalised word, a number; see ``strip.text.name_flags`` and
+something (a capitalised word, a number; see ``strip.text.marks`` and
 ``passages.token_ids``). The check derives what it needs from them: word
 n-gram sets for Jaccard and containment, and a banded edit distance for
 edited copies. A short passage ("Apple declined to comment on the report.")

@@ -25,7 +25,7 @@ from ..strip.blockmodel import prune
 from ..strip.furniture import line_keys, may_be_template
 from ..strip.segment import split_lines
 from ..strip.stage import Stripped, strip_document
-from ..strip.text import dedup_tokens, divisible, marks, name_flags
+from ..strip.text import divisible, passage_words
 from .assembly import Assembly
 from .decisions import Fate, SpanCut
 from .time_limit import DocumentTimeout, time_limit
@@ -95,10 +95,9 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
     template."""
     passages, blocks, lines, candidates, templated = [], [], [], [], []
     if stripped.title is not None:
-        title_tokens = dedup_tokens(stripped.title.kept_text())
+        title_tokens, title_names, _ = passage_words(stripped.title.kept_text())
         if title_tokens:
-            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True,
-                                         names=name_flags(stripped.title.kept_text(), len(title_tokens))))
+            passages.append(PassageInput(stripped.title.line, title_tokens, pinned=True, names=title_names))
             blocks.append(stripped.title)
     for b in stripped.blocks:
         # A tail-only line is left out of dedup: whether it stays
@@ -106,7 +105,9 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         if not b.kept or b is stripped.title or b.tail_rule is not None or b.code:
             continue
         kept_text = b.kept_text()
-        toks = dedup_tokens(kept_text)
+        # Names and numbers: a short passage's edits may not touch them, and no two passages
+        # that each name something the other does not are copies (``dedup.walk``).
+        toks, names, starts = passage_words(kept_text)
         cut = cut_short(kept_text)
         sentence = not cut and _SENTENCE_END.search(kept_text) is not None
         # Site furniture is a label, a header, a byline: a sentence that
@@ -117,9 +118,6 @@ def passage_inputs(stripped: Stripped) -> tuple[list[PassageInput], list, list[s
         # A line the model is sure is text (a subheading, a headline) keeps its own count only.
         templated.append(may_be_template(kept_text, b.score))
         if toks:
-            # Names and numbers: a short passage's edits may not touch them, and no two passages
-            # that each name something the other does not are copies (``dedup.walk``).
-            names, starts = marks(kept_text, len(toks))
             # A line cut by nothing else whose words line up with its sentences may lose some as spans.
             whole = not b.cuts and divisible(kept_text, len(toks), starts, names)
             passages.append(PassageInput(b.line, toks, sentence=sentence, text=joined, names=names, cut=cut,

@@ -76,12 +76,6 @@ def dedup_tokens(text: str) -> list[str]:
     return out
 
 
-def name_flags(text: str, count: int) -> list[bool]:
-    """Per token of ``tokens(text)`` (``count`` of them), whether it names or counts something:
-    a number, or a capitalised word. Empty when the words do not line up."""
-    return marks(text, count)[0]
-
-
 # A sentence ends at one of these, followed by a space, a closing quote or the end of the line
 # ("3.5", "example.com" go on); the next word opens a sentence unless it starts in lower case
 # ("e.g. the", "3 p.m. local time") or the word before the mark is an initial ("U.S.").
@@ -90,24 +84,34 @@ _SENTENCE_END_RE = re.compile("[.!?](?=[\\s\"'”’»)\\]]|$)|[。！？]")
 
 
 def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
-    """``name_flags`` of a line, and the positions in ``dedup_tokens(text)`` (``count`` of them)
-    where a sentence other than the first begins, from one scan of its words. Either is empty
+    """Per token of ``dedup_tokens(text)`` (``count`` of them), whether it names or counts
+    something (a capitalised word or a number), and the positions among them where a sentence
+    other than the first begins, from one scan of its words. Either is empty
     when the words do not line up (flags: in scripts without spaces, where a token is a character)."""
     text = nfkc(text)
     if "://" in text or "www." in text.lower():
         text = URL_RE.sub(" ", text)
+    return _marks_of(text, *_sentence_words(text), count)
+
+
+def _sentence_words(text: str) -> tuple[list[str], list[int]]:
+    """The words of a normalised line without links, as written, and the positions among them
+    where a sentence other than the first begins."""
     starts: list[int] = []
     if _SENTENCE_GAP_RE.search(text) is None:
-        raw = WORD_RE.findall(text)
-    else:
-        raw = []
-        for chunk in _SENTENCE_END_RE.split(text):
-            found = WORD_RE.findall(chunk)
-            if not found:
-                continue  # "?!", "...": one end of a sentence
-            if raw and not found[0][0].islower() and (len(raw[-1]) > 1 or NO_SPACE_RE.search(raw[-1])):
-                starts.append(len(raw))
-            raw.extend(found)
+        return WORD_RE.findall(text), starts
+    raw: list[str] = []
+    for chunk in _SENTENCE_END_RE.split(text):
+        found = WORD_RE.findall(chunk)
+        if not found:
+            continue  # "?!", "...": one end of a sentence
+        if raw and not found[0][0].islower() and (len(raw[-1]) > 1 or NO_SPACE_RE.search(raw[-1])):
+            starts.append(len(raw))
+        raw.extend(found)
+    return raw, starts
+
+
+def _marks_of(text: str, raw: list[str], starts: list[int], count: int) -> tuple[list[bool], list[int]]:
     # At the start of a line any word is capitalised: there only a longer one counts ("Apple",
     # "Police"; the words that open sentences, "The", "In", "It", are short).
     flags = _name_flags(raw, _DIGIT_RE.search(text) is not None) if len(raw) == count else []
@@ -119,6 +123,37 @@ def marks(text: str, count: int) -> tuple[list[bool], list[int]]:
         at += len(w) if NO_SPACE_RE.search(w) else 1
         ends.append(at)
     return flags, [ends[k - 1] for k in starts] if at == count else []
+
+
+# The characters whose case folding turns a word character into a non-word one or back (or
+# into ".,'’-", which the word pattern reads): "İ" folds to "i" and a combining dot. Found by
+# folding every code point (tests/test_dedup.py does it again and compares).
+FOLD_CHANGES_WORDS_RE = re.compile(
+    "[\u0130\u01f0\u0345\u0390\u03b0\u1e96-\u1e99\u1f50\u1f52\u1f54\u1f56\u1fb6\u1fb7\u1fc6"
+    "\u1fc7\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2-\u1fe4\u1fe6\u1fe7\u1ff6\u1ff7]")
+
+
+def passage_words(text: str) -> tuple[list[str], list[bool], list[int]]:
+    """``dedup_tokens(text)`` and ``marks(text, len(tokens))`` from one scan of the words.
+
+    Case folding works character by character, and outside ``FOLD_CHANGES_WORDS_RE`` it keeps
+    each character a word character or not: the folded words of the line as written are then
+    the tokens, unless a scan of the folded text would differ for a reason of its own (a
+    leading @handle it drops, a comma between digits it removes, a script without spaces it
+    cuts into characters); there both are found as they are defined.
+    """
+    norm = nfkc(text)
+    if "://" in norm or "www." in norm.lower():
+        norm = URL_RE.sub(" ", norm)
+    if (norm.lstrip().startswith("@") or ("," in norm and _DIGIT_COMMA_RE.search(norm))
+            or NO_SPACE_RE.search(norm) or FOLD_CHANGES_WORDS_RE.search(norm)):
+        toks = dedup_tokens(text)
+        return (toks, *marks(text, len(toks)))
+    raw, starts = _sentence_words(norm)
+    toks = [w.casefold() for w in raw]
+    if "’" in norm:
+        toks = [t.replace("’", "'") for t in toks]
+    return (toks, *_marks_of(norm, raw, starts, len(toks)))
 
 
 def _name_flags(raw: list[str], any_digit: bool) -> list[bool]:
