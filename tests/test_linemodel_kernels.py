@@ -98,6 +98,27 @@ def test_shape_columns_match_their_definitions_on_any_text(lines):
     check(lines)
 
 
+_NUMBERISH = st.lists(st.one_of(
+    st.text(st.sampled_from(list("0123456789١٢")), min_size=1, max_size=5),
+    st.sampled_from([":", ".", "/", "-", ",", " ", "\u2009", "h", "H", "am", "PM", "a.m.", "p.M.", "a.", "x", "_", "年", "월",
+                     "日", "19", "20"])), min_size=1, max_size=10).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_NUMBERISH, min_size=1, max_size=6))
+def test_numbers_times_and_dates_match_their_patterns(lines):
+    """The compiled scan for numbers, times and dates against the patterns, on text made of
+    digits (Arabic-Indic ones among them), separators, am/pm letters and CJK date marks."""
+    check(lines)
+
+
+def test_numbers_times_and_dates_on_each_alternative():
+    for line in ["at 12 am", "9\u2009p.m. ET", "9p.M.", "10h30", "x12:30", "12:305", "1/2/2024", "12/31/99", "31.12.20245",
+                 "2024年3月", "3월", "1999", "x2024", "20245", "3.14,15 and 8,000", "١٢:٣٠", "12 amazing", "5 a.m",
+                 "2024-01-1", "1/2/3456", "2150", "1850"]:
+        check([line])
+
+
 def test_pattern_columns_stop_at_the_end_of_a_line():
     """A document's lines are scanned as one text: no match may run on into the next line."""
     check(["Updated 12", "pm by the desk", "- first", "1", ". not a bullet", "2024", "www", ".example.com", "@", "x #", "tag",

@@ -174,6 +174,37 @@ def _band_key(sig, band, rows):
     return key
 
 
+@kernel(nogil=True, inline="always")
+def _run_key(tok, first, size):
+    """The key of the ``size`` token hashes from ``first``: FNV-1a 64 over them, then fmix64."""
+    acc = _FNV_OFFSET
+    for j in range(size):
+        acc = (acc ^ tok[first + j]) * _FNV_PRIME
+    return _fmix64(acc)
+
+
+@kernel(nogil=True)
+def _band_keys_into(out, w, tok, start, n, short_kind, long_kind, a64, b64, pairs, short, bands, rows, salts):
+    """Write a passage's short-passage bands (MinHash of its words and word pairs) and/or its
+    word-pair bands at ``out[w:]``; return where the next key goes."""
+    pairs[:] = np.uint32(0xFFFFFFFF)
+    width = min(2, n)
+    for s in range(n - width + 1 if n > 0 else 0):
+        _minhash_into(pairs, _ngram_hash(tok, start + s, width), a64, b64)
+    if short_kind:
+        short[:] = pairs
+        for s in range(n):
+            _minhash_into(short, _ngram_hash(tok, start + s, 1), a64, b64)
+        for band in range(bands):
+            out[w] = _band_key(short, band, rows) ^ salts[1]
+            w += 1
+    if long_kind:
+        for band in range(bands):
+            out[w] = _band_key(pairs, band, rows) ^ salts[2]
+            w += 1
+    return w
+
+
 @kernel(nogil=True)
 def passage_keys(tok, offsets, text_keys, kinds, a, b, bands, rows, start_words, edge_words, piece_owner, piece_first,
                  salts):
@@ -206,35 +237,15 @@ def passage_keys(tok, offsets, text_keys, kinds, a, b, bands, rows, start_words,
             out[w] = np.uint64(text_keys[p]) ^ salts[0]
             w += 1
         if kinds[p, 1] or kinds[p, 2]:
-            pairs[:] = np.uint32(0xFFFFFFFF)
-            width = min(2, n)
-            for s in range(n - width + 1 if n > 0 else 0):
-                _minhash_into(pairs, _ngram_hash(tok, start + s, width), a64, b64)
-            if kinds[p, 1]:
-                short[:] = pairs
-                for s in range(n):
-                    _minhash_into(short, _ngram_hash(tok, start + s, 1), a64, b64)
-                for band in range(bands):
-                    out[w] = _band_key(short, band, rows) ^ salts[1]
-                    w += 1
-            if kinds[p, 2]:
-                for band in range(bands):
-                    out[w] = _band_key(pairs, band, rows) ^ salts[2]
-                    w += 1
+            w = _band_keys_into(out, w, tok, start, n, kinds[p, 1], kinds[p, 2], a64, b64, pairs, short, bands, rows,
+                                salts)
         for kind in range(3, 6):
             if kinds[p, kind]:
                 size = start_words if kind == 3 else edge_words
-                first = start + n - size if kind == 5 else start
-                acc = _FNV_OFFSET
-                for j in range(size):
-                    acc = (acc ^ tok[first + j]) * _FNV_PRIME
-                out[w] = _fmix64(acc) ^ salts[kind]
+                out[w] = _run_key(tok, start + n - size if kind == 5 else start, size) ^ salts[kind]
                 w += 1
         while q < piece_owner.size and piece_owner[q] == p:
-            acc = _FNV_OFFSET
-            for j in range(start_words):
-                acc = (acc ^ tok[piece_first[q] + j]) * _FNV_PRIME
-            out[w] = _fmix64(acc) ^ salts[3]
+            out[w] = _run_key(tok, piece_first[q], start_words) ^ salts[3]
             w += 1
             q += 1
     return out, sizes

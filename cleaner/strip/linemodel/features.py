@@ -146,18 +146,19 @@ _RULE_ANY = BASE_NAMES.index("rule_any")
 _LINE_STOP = BASE_NAMES.index("line_stop_density")
 
 
-def _pattern_columns(lines: list[str], B: np.ndarray) -> None:
-    """The columns that need a pattern (numbers, times, dates, bullets, links). Each pattern runs
-    over only the lines that hold a character it needs (a regular expression costs per character
-    scanned, a substring test almost nothing), those lines joined as one text, and each match
-    counts for the line it starts in: no pattern can match across a newline."""
-    digits = np.flatnonzero(B[:, 11] > 0).tolist()  # digit_ratio
-    if digits:
-        numbers = _line_counts(lines, digits, _NUM_RE)
+def _pattern_columns(lines: list[str], cps: np.ndarray, table: np.ndarray, B: np.ndarray) -> None:
+    """The columns that need a pattern (numbers, times, dates, bullets, links). Numbers, times
+    and dates come from a compiled scan of the lines' code points (``cps``, classes in ``table``),
+    as their patterns define them; each other pattern runs over only the lines that hold a
+    character it needs (a regular expression costs per character scanned, a substring test
+    almost nothing), those lines joined as one text, and each match counts for the line it
+    starts in: no pattern can match across a newline."""
+    if (B[:, 11] > 0).any():  # digit_ratio
+        numbers, times, dates = kernels.digit_columns(cps, table, len(lines))
         for i in np.flatnonzero(numbers).tolist():
             B[i, 12] = math.log1p(numbers[i])
-        B[:, 13] = _line_counts(lines, digits, _TIME_RE) > 0
-        B[:, 14] = _line_counts(lines, digits, _DATE_RE) > 0
+        B[:, 13] = times
+        B[:, 14] = dates
     B[:, 16] = [_BULLET_RE.match(line) is not None for line in lines]
     B[:, 19] = _line_counts(lines, [i for i, ln in enumerate(lines) if "/" in ln or "www" in ln], _URL_RE)
     B[:, 20] = _line_counts(lines, [i for i, ln in enumerate(lines) if "@" in ln], _HANDLE_RE)
@@ -252,7 +253,7 @@ def _line_columns(lines: list[str], rule_hits: list[str | None], B: np.ndarray, 
     cps, table = code_points(lines)
     char_lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     kernels.line_shape(cps, char_lens, table, words, rows, pick_language(rows), mat, B, shape)
-    _pattern_columns(lines, B)
+    _pattern_columns(lines, cps, table, B)
     for i, cat in enumerate(rule_hits):
         if cat is not None:
             B[i, _RULE_ANY] = 1.0

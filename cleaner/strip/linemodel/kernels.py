@@ -494,3 +494,127 @@ def token_rows(cps, table, keys, vals, n_lines):
         if c == 10:
             line += 1
     return rows[:k], words
+
+
+@kernel(nogil=True, inline="always")
+def _decimal(table, c):
+    return (table[c] & DECIMAL) != 0
+
+
+@kernel(nogil=True, inline="always")
+def _wordy(table, c):
+    return (table[c] & ALNUM) != 0 or c == 95
+
+
+@kernel(nogil=True, inline="always")
+def _decimals(cps, table, start, end, k):
+    """Whether the ``k`` code points from ``start`` (before ``end``) are all decimals."""
+    if start + k > end:
+        return False
+    for j in range(start, start + k):  # noqa: SIM110 - a loop numba compiles, not a generator
+        if not _decimal(table, cps[j]):
+            return False
+    return True
+
+
+@kernel(nogil=True, inline="always")
+def _ends_word(cps, table, at, end):
+    """``\\b`` after a word character: ``at`` is the line's end or holds no word character."""
+    return at == end or not _wordy(table, cps[at])
+
+
+@kernel(nogil=True, inline="always")
+def _meridiem(cps, at, end):
+    """am, pm, a.m. or p.m. (any case) at ``at``."""
+    if at + 1 >= end or cps[at] not in (97, 65, 112, 80):  # a A p P
+        return False
+    if cps[at + 1] in (109, 77):  # m M
+        return True
+    return at + 3 < end and cps[at + 1] == 46 and cps[at + 2] in (109, 77) and cps[at + 3] == 46
+
+
+@kernel(nogil=True)
+def _numbers(cps, table, s, e):
+    r"""How many times ``\d+(?:[.,]\d+)*`` matches in [s, e): leftmost, longest, one after the other."""
+    count = 0
+    j = s
+    while j < e:
+        if not _decimal(table, cps[j]):
+            j += 1
+            continue
+        count += 1
+        while j < e and _decimal(table, cps[j]):
+            j += 1
+        while j + 1 < e and (cps[j] == 46 or cps[j] == 44) and _decimal(table, cps[j + 1]):
+            j += 1
+            while j < e and _decimal(table, cps[j]):
+                j += 1
+    return count
+
+
+@kernel(nogil=True)
+def _time_at(cps, table, i, e):
+    r"""``\d{1,2}[:.h]\d{2}\b`` or ``\d{1,2}[^\S\n]?(?:am|pm|a\.m\.|p\.m\.)`` (any case) at ``i``."""
+    for k in range(1, 3):
+        if not _decimals(cps, table, i, e, k):
+            return False
+        p = i + k
+        if p < e and cps[p] in (58, 46, 104, 72) and _decimals(cps, table, p + 1, e, 2) and _ends_word(cps, table, p + 3, e):
+            return True
+        if _meridiem(cps, p, e) or (p < e and (table[cps[p]] & SPACE) != 0 and _meridiem(cps, p + 1, e)):
+            return True
+    return False
+
+
+@kernel(nogil=True)
+def _date_at(cps, table, i, e):
+    r"""``(?:19|20)\d{2}\b`` or ``\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b`` at ``i``."""
+    c = cps[i]
+    if (i + 3 < e and ((c == 49 and cps[i + 1] == 57) or (c == 50 and cps[i + 1] == 48))
+            and _decimals(cps, table, i + 2, e, 2) and _ends_word(cps, table, i + 4, e)):
+        return True
+    for k1 in range(1, 5):
+        if not _decimals(cps, table, i, e, k1):
+            return False
+        p = i + k1
+        if p >= e or cps[p] not in (46, 47, 45):
+            continue
+        for k2 in range(1, 3):
+            if not _decimals(cps, table, p + 1, e, k2):
+                break
+            q = p + 1 + k2
+            if q >= e or cps[q] not in (46, 47, 45):
+                continue
+            for k3 in range(2, 5):
+                if not _decimals(cps, table, q + 1, e, k3):
+                    break
+                if _ends_word(cps, table, q + 1 + k3, e):
+                    return True
+    return False
+
+
+@kernel(nogil=True)
+def digit_columns(cps, table, n_lines):
+    """Per line of ``cps`` (lines separated by newlines): how many numbers it holds, and whether
+    it holds a time or a date, as ``features._NUM_RE``, ``_TIME_RE`` and ``_DATE_RE`` find them
+    (tests/test_linemodel_kernels.py checks the columns against those patterns)."""
+    numbers = np.zeros(n_lines, dtype=np.int64)
+    times = np.zeros(n_lines, dtype=np.bool_)
+    dates = np.zeros(n_lines, dtype=np.bool_)
+    s = 0
+    for line in range(n_lines):
+        e = s
+        while e < cps.size and cps[e] != 10:
+            e += 1
+        numbers[line] = _numbers(cps, table, s, e)
+        for i in range(s, e if numbers[line] else s):
+            if not _decimal(table, cps[i]):
+                continue
+            if i + 1 < e and cps[i + 1] in (0x5E74, 0xC6D4, 0x65E5):  # \d+年, \d+월, \d+日
+                dates[line] = True
+            # every other alternative starts at \b: no word character before it
+            if i == s or not _wordy(table, cps[i - 1]):
+                times[line] |= _time_at(cps, table, i, e)
+                dates[line] |= _date_at(cps, table, i, e)
+        s = e + 1
+    return numbers, times, dates
