@@ -12,6 +12,8 @@ import json
 
 import pytest
 from conftest import DATA, GOLDEN
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner import Cleaner, Document
 from cleaner.strip.stage import strip_document
@@ -162,3 +164,22 @@ def test_holdout_score_gate():
     ]
     assert caught / len(HOLDOUT["boilerplate"]) >= 0.98, caught
     assert eaten == []
+
+
+_QUESTIONISH = st.lists(st.sampled_from([
+    "What do you think?", "what do you think about this", "Tell us below.", "Let us know in the comments",
+    "Et vous, qu’en pensez-vous ?", "¿Qué opinas?", "The council met.", ". ", "!", "?", "…", "\"", "”", "’", ")", "]", " ",
+    "x" * 299, "word",
+]), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_QUESTIONISH)
+def test_trailing_question_is_the_patterns_first_match_in_the_window(text):
+    """The question is tried only after the ends of sentences: it must find what a search of the
+    pattern over the line's last window of characters finds."""
+    from cleaner.strip.stage import _QUESTION_WINDOW, _TRAILING_QUESTION_RE, trailing_question
+
+    want = _TRAILING_QUESTION_RE.search(text, max(0, len(text) - _QUESTION_WINDOW))
+    got = trailing_question(text)
+    assert (got and got.span()) == (want and want.span())

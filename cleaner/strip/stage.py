@@ -249,6 +249,26 @@ def _image_captions(blocks: list[Block]) -> None:
                 w.verdict = ("photo_credit", "image_caption")
 
 
+_SENTENCE_MARK_RE = re.compile(r"[.!?…]")
+_CLOSERS = "\"'”’»)]"
+
+
+def trailing_question(text: str) -> re.Match | None:
+    """``_TRAILING_QUESTION_RE.search`` over the line's last ``_QUESTION_WINDOW`` characters (a
+    closing question is short: no scan across a huge line). The question must follow the end
+    of a sentence (a mark, perhaps a closing quote), so it is tried only there, in order: the
+    same first match, without the pattern being tried at every character."""
+    start = max(0, len(text) - _QUESTION_WINDOW)
+    for mark in _SENTENCE_MARK_RE.finditer(text, max(0, start - 2)):
+        after = mark.end()
+        for at in (after, after + 1) if after < len(text) and text[after] in _CLOSERS else (after,):
+            if at >= start:
+                match = _TRAILING_QUESTION_RE.match(text, at)
+                if match:
+                    return match
+    return None
+
+
 def _mark_questions(blocks: list[Block]) -> None:
     """Mark reader questions ("Qu'en pensez-vous ?"), standalone or glued to a paragraph's end.
 
@@ -257,8 +277,7 @@ def _mark_questions(blocks: list[Block]) -> None:
     """
     for b in blocks:
         if b.verdict is None and b.tail_rule is None and not b.allowed:
-            # A closing question is short: look at the line's end only, not across a huge line.
-            match = _TRAILING_QUESTION_RE.search(b.text, max(0, len(b.text) - _QUESTION_WINDOW))
+            match = trailing_question(b.text)
             if match and match.start() > 0:
                 b.question_at = match.start()
 
