@@ -73,6 +73,11 @@ class WorkerPool:
         self._local = factory(*args)
         self._pool = None
         if workers > 1:
+            # What the worker loads on its first document (compiled kernels, models, tables:
+            # two seconds) is loaded here once, and the forked workers start with it.
+            warm_up = getattr(self._local, "warm_up", None)
+            if warm_up is not None:
+                warm_up()
             # fork: the workers start with the modules loaded, in milliseconds.
             ctx = multiprocessing.get_context("fork")
             self._pool = ctx.Pool(workers - 1, initializer=_init, initargs=(factory, args))
