@@ -26,8 +26,6 @@ ALPHAWORD_START = re.compile(r"(?<![^\W\d_])[^\W\d_]")
 SENT_END = re.compile(r"[.!?。！？…]['\"”’»)\]]*$")
 TOKEN = re.compile(r"\w+")
 TITLE_END = re.compile(r"[.!?。！？][\"'”’»)]*$")
-TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.)", re.I)
-DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\d+年|\d+월|\d+日")
 BULLET = re.compile(r"^(?:[-–—•*·►▸▶❯>+]|\d{1,2}[.)]|\[\d+\])")
 TLDS = r"(?:com|org|net|de|uk|fr|ru|jp|kr|io|ai|co|info|news|es|it|nl|at|ch|in|id|vn|tr|cn|tw|br|pl|au|ca)\b"
 
@@ -54,8 +52,9 @@ def reference_row(line: str, stop: frozenset) -> dict[str, float]:
         "avg_word_len": letters / alpha_words if alpha_words else 0.0,
         "cjk_ratio": len(CJK.findall(line)) / alnum if alnum else 0.0,
         "ends_question": float(line[-1] in "?？"), "ends_ellipsis": float(line[-1] == "…" or line.endswith("...")),
-        "log_numbers": math.log1p(len(re.findall(r"\d+(?:[.,]\d+)*", line))), "has_time": float(bool(TIME.search(line))),
-        "has_date": float(bool(DATE.search(line))), "bullet_start": float(bool(BULLET.match(line))),
+        # the package keeps these three patterns as the definition its compiled scan follows
+        "log_numbers": math.log1p(len(F._NUM_RE.findall(line))), "has_time": float(bool(F._TIME_RE.search(line))),
+        "has_date": float(bool(F._DATE_RE.search(line))), "bullet_start": float(bool(BULLET.match(line))),
         # as trained: a link is looked for where the line holds "/" or a lower-case "www"
         "urls": len(re.findall(r"https?://|www\.", line, re.I)) if "/" in line or "www" in line else 0, "handles": len(re.findall(r"(?<!\w)@\w", line)),
         "hashtags": len(re.findall(r"(?<!\w)#\w", line)), "domains": len(re.findall(r"\b[\w-]+\." + TLDS, line, re.I)),
