@@ -175,3 +175,27 @@ def test_complete_tree_walk_gives_the_flat_trees_scores_exactly():
         noise = rng.normal(0, 3, (2000, width)).astype(np.float32)
         for X in (base, edges, noise):
             assert np.array_equal(ensemble.raw(X), _walk_flat_trees(ensemble, X))
+
+
+def _chain(depth: int) -> tuple:
+    """One tree ``depth`` levels deep: node 2k splits into a leaf (2k+1) and the next split (2k+2)."""
+    nodes = 2 * depth + 1
+    feature, thr, value = np.zeros((1, nodes), np.int64), np.full((1, nodes), np.inf), np.arange(nodes, dtype=float)[None, :]
+    left, right = np.arange(nodes)[None, :].copy(), np.arange(nodes)[None, :].copy()
+    for k in range(depth):
+        left[0, 2 * k], right[0, 2 * k], thr[0, 2 * k] = 2 * k + 1, 2 * k + 2, float(k)
+    return feature, thr, left, right, value
+
+
+def test_a_model_of_trees_too_deep_to_lay_out_completely_is_refused():
+    """A tree fitted without max_depth can be 30 levels deep: laid out complete it would be a
+    billion slots, so loading it fails with a message instead of exhausting memory."""
+    import pytest
+
+    from cleaner.strip.linemodel.ensemble import MAX_DEPTH, Ensemble
+
+    with pytest.raises(ValueError, match="levels deep"):
+        Ensemble(*_chain(MAX_DEPTH + 1), 0.0, MAX_DEPTH + 1, ["x"])
+    deepest = Ensemble(*_chain(MAX_DEPTH), 0.0, MAX_DEPTH, ["x"])
+    # x = 3.5 passes the splits at 0..3 to the right and stops at node 2*4's leaf, 9
+    assert deepest.raw(np.array([[3.5]], dtype=np.float32)).tolist() == [9.0]

@@ -64,6 +64,39 @@ def _fmix64(h):
     return h
 
 
+@kernel(nogil=True, inline="always")
+def _run_key(tok, first, size):
+    """The key of the ``size`` token hashes from ``first``: FNV-1a 64 over them, then fmix64."""
+    acc = _FNV_OFFSET
+    for j in range(size):
+        acc = (acc ^ tok[first + j]) * _FNV_PRIME
+    return _fmix64(acc)
+
+
+@kernel(nogil=True, inline="always")
+def _ngram_hash(tok, first, width):
+    """A shingle's 32-bit hash: the low half of its run key."""
+    return np.uint32(_run_key(tok, first, width) & _LOW32)
+
+
+@kernel(nogil=True, inline="always")
+def _minhash_into(row, h32, a64, b64):
+    """Fold one 32-bit shingle hash into a MinHash row. numba widens uint32 products to 64
+    bits: every step is masked back to 32, the wraparound numpy's uint32 arithmetic (and
+    datasketch) has."""
+    mask = np.uint64(0xFFFFFFFF)
+    h = np.uint64(h32)
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & mask
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & mask
+    h ^= h >> np.uint64(16)
+    for j in range(a64.size):
+        v = np.uint32((a64[j] * h + b64[j]) & mask)
+        if v < row[j]:
+            row[j] = v
+
+
 @kernel(nogil=True)
 def shingle_sets(tok: np.ndarray, offsets: np.ndarray, size: int):
     """Sorted unique 32-bit n-gram hashes per passage: (flat values, offsets)."""
@@ -81,10 +114,7 @@ def shingle_sets(tok: np.ndarray, offsets: np.ndarray, size: int):
         if n > 0:
             width = min(size, n)
             for s in range(n - width + 1):
-                acc = _FNV_OFFSET
-                for j in range(width):
-                    acc = (acc ^ tok[start + s + j]) * _FNV_PRIME
-                out[w] = np.uint32(_fmix64(acc) & _LOW32)
+                out[w] = _ngram_hash(tok, start + s, width)
                 w += 1
             seg = np.sort(out[begin:w])
             # Deduplicate in place.
@@ -104,24 +134,12 @@ def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
     n_pass = offsets.size - 1
     k = a.size
     out = np.full((n_pass, k), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    # numba widens uint32 products to 64 bits: every step is masked back to 32,
-    # which is the wraparound numpy's uint32 arithmetic (and datasketch) has.
-    mask = np.uint64(0xFFFFFFFF)
     a64 = a.astype(np.uint64)
     b64 = b.astype(np.uint64)
     for p in range(n_pass):
         row = out[p]
         for i in range(offsets[p], offsets[p + 1]):
-            h = np.uint64(values[i])
-            h ^= h >> np.uint64(16)
-            h = (h * np.uint64(0x85EBCA6B)) & mask
-            h ^= h >> np.uint64(13)
-            h = (h * np.uint64(0xC2B2AE35)) & mask
-            h ^= h >> np.uint64(16)
-            for j in range(k):
-                v = np.uint32((a64[j] * h + b64[j]) & mask)
-                if v < row[j]:
-                    row[j] = v
+            _minhash_into(row, values[i], a64, b64)
     return out
 
 
@@ -133,30 +151,6 @@ def encode_texts(texts: list[str]) -> np.ndarray:
 def encode_passages(passages: list[list[str]]) -> np.ndarray:
     """The batch buffer: tokens joined by spaces, passages by newlines, UTF-8."""
     return encode_texts([" ".join(tokens) for tokens in passages])
-
-
-@kernel(nogil=True, inline="always")
-def _minhash_into(row, h32, a64, b64):
-    """Fold one 32-bit shingle hash into a MinHash row (``signatures``' step)."""
-    mask = np.uint64(0xFFFFFFFF)
-    h = np.uint64(h32)
-    h ^= h >> np.uint64(16)
-    h = (h * np.uint64(0x85EBCA6B)) & mask
-    h ^= h >> np.uint64(13)
-    h = (h * np.uint64(0xC2B2AE35)) & mask
-    h ^= h >> np.uint64(16)
-    for j in range(a64.size):
-        v = np.uint32((a64[j] * h + b64[j]) & mask)
-        if v < row[j]:
-            row[j] = v
-
-
-@kernel(nogil=True, inline="always")
-def _ngram_hash(tok, first, width):
-    acc = _FNV_OFFSET
-    for j in range(width):
-        acc = (acc ^ tok[first + j]) * _FNV_PRIME
-    return np.uint32(_fmix64(acc) & _LOW32)
 
 
 @kernel(nogil=True, inline="always")
@@ -172,15 +166,6 @@ def _band_key(sig, band, rows):
     key *= np.uint64(0xFF51AFD7ED558CCD)
     key ^= key >> np.uint64(33)
     return key
-
-
-@kernel(nogil=True, inline="always")
-def _run_key(tok, first, size):
-    """The key of the ``size`` token hashes from ``first``: FNV-1a 64 over them, then fmix64."""
-    acc = _FNV_OFFSET
-    for j in range(size):
-        acc = (acc ^ tok[first + j]) * _FNV_PRIME
-    return _fmix64(acc)
 
 
 @kernel(nogil=True)

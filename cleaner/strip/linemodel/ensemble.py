@@ -57,6 +57,11 @@ class Ensemble:
         return 1.0 / (1.0 + np.exp(-self.raw(X)))
 
 
+# A complete tree of this depth holds 2**16 leaves: a tree fitted without max_depth (leaves
+# 30 levels down) must not become a billion slots when a model file is loaded.
+MAX_DEPTH = 16
+
+
 def complete_layout(feature: np.ndarray, thr: np.ndarray, left: np.ndarray, right: np.ndarray, value: np.ndarray,
                     depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The trees as complete binary trees of ``depth`` levels: (split feature, threshold) of the
@@ -68,6 +73,9 @@ def complete_layout(feature: np.ndarray, thr: np.ndarray, left: np.ndarray, righ
     feature 0 at +inf; both its sides lead to copies of that leaf, so where it sends a row
     does not matter.
     """
+    if depth > MAX_DEPTH:
+        raise ValueError(f"trees {depth} levels deep: inference lays each out as a complete tree, so at most "
+                         f"{MAX_DEPTH} levels (train with max_depth, as cleaner train does)")
     trees = feature.shape[0]
     inner, width = (1 << depth) - 1, 1 << depth
     c_feature = np.zeros((trees, max(inner, 1)), dtype=np.int32)

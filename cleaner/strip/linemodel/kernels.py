@@ -288,6 +288,17 @@ _TITLE_ENDERS = np.array([ord(c) for c in ".!?。！？"], dtype=np.uint32)
 _TITLE_CLOSERS = np.array([ord(c) for c in "'\"”’»)"], dtype=np.uint32)
 
 
+@kernel(nogil=True, inline="always")
+def _decimal(table, c):
+    return (table[c] & DECIMAL) != 0
+
+
+@kernel(nogil=True, inline="always")
+def _wordy(table, c):
+    """``\\w``: alphanumeric or "_"."""
+    return (table[c] & ALNUM) != 0 or c == 95
+
+
 @kernel(nogil=True)
 def missing_blocks(cps, filled):
     """The 256-code-point blocks of ``cps`` whose classes are not in the table yet."""
@@ -336,7 +347,7 @@ def _class_counts(cps, start, n, table):
         if f & CAPITAL and not prev_word:
             capwords += 1
         prev_letter = letter
-        prev_word = (f & ALNUM) != 0 or c == 95  # \w: alphanumeric or "_"
+        prev_word = _wordy(table, c)
         cjk += (f & CJK) != 0
         seps += (f & SEP) != 0
         brackets += (f & BRACKET) != 0
@@ -481,7 +492,7 @@ def token_rows(cps, table, keys, vals, n_lines):
     start = -1
     for j in range(cps.size + 1):
         c = cps[j] if j < cps.size else 10
-        is_word = j < cps.size and ((table[c] & ALNUM) != 0 or c == 95)
+        is_word = j < cps.size and _wordy(table, c)
         if is_word:
             if start < 0:
                 start = j
@@ -494,16 +505,6 @@ def token_rows(cps, table, keys, vals, n_lines):
         if c == 10:
             line += 1
     return rows[:k], words
-
-
-@kernel(nogil=True, inline="always")
-def _decimal(table, c):
-    return (table[c] & DECIMAL) != 0
-
-
-@kernel(nogil=True, inline="always")
-def _wordy(table, c):
-    return (table[c] & ALNUM) != 0 or c == 95
 
 
 @kernel(nogil=True, inline="always")
