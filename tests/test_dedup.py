@@ -457,6 +457,39 @@ def test_a_syndicated_document_with_a_line_of_its_own_is_a_whole_copy():
     assert [(x.rule, x.kept_id) for x in results["portal"].removals if x.text == own] == [("whole_document", "wire")]
 
 
+def test_a_copy_whose_last_paragraph_is_edited_past_the_passage_check_is_still_a_whole_copy():
+    # Every sixth word of the last paragraph changed: too much for a passage check, but half the
+    # paragraph's word trigrams are still the wire's, and its other three are the wire's.
+    story = [PARAGRAPHS[10], PARAGRAPHS[13], PARAGRAPHS[16], PARAGRAPHS[19]]
+    edited = " ".join("zzz" if k % 6 == 5 else w for k, w in enumerate(story[3].split()))
+    wire = Document("wire", "\n\n".join(["Zuckerberg on the leak", *story, PARAGRAPHS[20]]))
+    portal = Document("portal", "\n\n".join(["Zuckerberg on the leak (video)", *story[:3], edited]))
+    results, _ = run([wire, portal])
+    assert results["portal"].duplicate_of == "wire" and results["portal"].body == ""
+    assert [x.rule for x in results["portal"].removals if x.text == edited] == ["whole_document"]
+    # A paragraph of its own in the same place is not inside the wire's text: that copy keeps it.
+    portal = Document("portal", "\n\n".join(["Zuckerberg on the leak (video)", *story[:3], PARAGRAPHS[2]]))
+    results, _ = run([wire, portal])
+    assert results["portal"].duplicate_of is None and results["portal"].body == PARAGRAPHS[2]
+
+
+def test_a_whole_copys_own_paragraph_copied_by_another_document_stays_in_that_one():
+    own = PARAGRAPHS[8]
+    wire = Document("wire", "\n\n".join(["Leak", *PARAGRAPHS[10:16]]))
+    portal = Document("portal", "\n\n".join(["Leak (video)", *PARAGRAPHS[10:16], own]))
+    blog = Document("blog", "\n\n".join(["Other news", PARAGRAPHS[1], own]))
+    results, _ = run([wire, portal, blog])
+    # The portal, the longest, is kept; the wire copies it all.
+    assert results["wire"].duplicate_of == "portal"
+    wire = Document("wire", "\n\n".join(["Leak", *PARAGRAPHS[10:17]]))
+    results, _ = run([wire, portal, blog])
+    # Now the wire is longest: the portal is its whole copy, though the blog copies the portal's
+    # own paragraph; the paragraph stays in the blog, and the portal's audit points there.
+    assert results["portal"].duplicate_of == "wire" and results["portal"].body == ""
+    assert results["blog"].duplicate_of is None and results["blog"].body == "\n\n".join([PARAGRAPHS[1], own])
+    assert [x.kept_id for x in results["portal"].removals if x.text == own] == ["blog"]
+
+
 def test_a_line_that_copies_a_whole_copys_title_does_not_hold_it_back():
     # The wire's first line repeats the portal's headline; the portal, emptied, keeps its title.
     lead = PARAGRAPHS[4].split(". ")[0] + "."

@@ -36,6 +36,7 @@ from .checkpoint import Pass1State, WorkDir
 from .decisions import FURNITURE, CopyOf, Fate, SpanCut
 from .engines import ENGINES, Engine, open_engine
 from .stats import RunStats
+from .whole_copies import find_whole_documents, promote_copies_out_of_whole
 from .work import TITLE_BLOCK, AssemblyJob, DocumentWork, FirstPassDoc
 
 # A passage's canonical: one of this run's passage ids, or a passage an earlier run kept.
@@ -227,15 +228,17 @@ class Cleaner:
         decisions = Decisions(duplicate_of, furniture, prior)
         # Whole copies are decided before any claim: what such a document keeps of its own
         # goes to the audit, never to an index where other runs would find it.
-        decisions.whole = _whole_documents(decisions, state)
+        decisions.whole = find_whole_documents(decisions, state)
+        promote_copies_out_of_whole(decisions, state, decisions.whole)
         if self.index is not None and prior is not None:
             decisions.duplicate_of = self._claim(self.index, state, decisions)
             # A document whose passages a concurrent run claimed first is a whole copy too, when it
             # claimed none itself (what it claimed is in the index: it must stay in its output).
             claimed = {state.index.doc[p.pid] for p in self._to_commit or ()}
-            for d, target in _whole_documents(decisions, state).items():
-                if d not in decisions.whole and d not in claimed:
-                    decisions.whole[d] = target
+            emptied = {d: target for d, target in find_whole_documents(decisions, state).items()
+                       if d not in decisions.whole and d not in claimed}
+            promote_copies_out_of_whole(decisions, state, emptied)
+            decisions.whole.update(emptied)
         return decisions
 
     @staticmethod
@@ -363,66 +366,6 @@ def _redirect(duplicate_of: dict, lost: dict[int, tuple[PriorPassage, float, str
         if canon in lost:
             out[pid] = (lost[canon][0], rule)
     return out
-
-
-def _whole_documents(decisions: Decisions, state: Pass1State) -> dict[int, str]:
-    """Each document that is a whole copy of another (``_duplicate_target``), by document index.
-
-    A document's own kept passages go to the audit with it. So one that keeps a
-    passage a surviving document's copy points to is not emptied (that passage
-    would be nowhere), and that is repeated until no such document is left: copies
-    pointing into documents that are emptied too do not hold them back.
-    """
-    index = state.index
-    docs = np.asarray(index.doc, dtype=np.int64)
-    bounds = np.searchsorted(docs, np.arange(len(state.doc_ids) + 1)).tolist()
-    blocks, share = state.passage_blocks, index.config.whole_document_share
-    whole = {}
-    for d in sorted({index.doc[pid] for pid in decisions.duplicate_of}):
-        own = [pid for pid in range(bounds[d], bounds[d + 1]) if blocks[pid] != TITLE_BLOCK]
-        target = _duplicate_target(own, decisions, index, state.doc_ids, share)
-        if target is not None:
-            whole[d] = target
-    # Which documents' copies point into which: (copying document, document of the kept passage).
-    # A copy of a title holds nothing back: an emptied document keeps its title.
-    pointers = {(index.doc[pid], index.doc[canon]) for pid, (canon, _) in decisions.duplicate_of.items()
-                if isinstance(canon, int) and index.doc[canon] != index.doc[pid] and blocks[canon] != TITLE_BLOCK}
-    while True:
-        held = {kept_in for copying, kept_in in pointers if kept_in in whole and copying not in whole}
-        if not held:
-            return whole
-        for d in held:
-            del whole[d]
-
-
-def _duplicate_target(own_pids: list[int], decisions: Decisions, index: DedupIndex, doc_ids: list[str],
-                      share: float) -> str | None:
-    """The document this one is a whole copy of: the one holding at least ``share`` of its words
-    (the rest, a byline or a line of its own, goes to the audit); None if there is none."""
-    # A document of this run is (0, its index, ""); one an earlier run kept is (1, 0, its id): ties go to this run's.
-    words_by_doc: dict[tuple, int] = {}
-    total = 0
-    for pid in own_pids:
-        if pid in decisions.furniture:
-            continue
-        if pid not in decisions.duplicate_of:
-            total += index.words[pid]
-            continue
-        canon = decisions.duplicate_of[pid][0]
-        if isinstance(canon, PriorPassage):
-            canon_doc: tuple = (1, 0, decisions.prior.entry(canon).doc_id)  # type: ignore[union-attr]
-        elif index.doc[canon] == index.doc[pid]:
-            continue  # a copy inside the document: its text is here already
-        else:
-            canon_doc = (0, index.doc[canon], "")
-        total += index.words[pid]
-        words_by_doc[canon_doc] = words_by_doc.get(canon_doc, 0) + index.words[pid]
-    if not words_by_doc:
-        return None
-    best, words = min(words_by_doc.items(), key=lambda kv: (-kv[1], kv[0]))
-    if words < share * total:
-        return None
-    return doc_ids[best[1]] if best[0] == 0 else best[2]
 
 
 def clean(records: Iterable, config: Config | None = None) -> Iterator[Result | Encoded | Reject]:
