@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import GOLDEN, read_jsonl
 
@@ -197,3 +198,56 @@ def test_killing_a_run_never_corrupts_the_index(halves, tmp_path):
 def _passages(index: Path) -> list[tuple]:
     with sqlite3.connect(index) as db:
         return db.execute("SELECT ref, doc_id, line, words, key, tokens FROM passages ORDER BY ref").fetchall()
+
+
+def test_candidates_are_the_refs_sharing_most_keys_and_the_checks_match_one_by_one(halves, tmp_path, monkeypatch):
+    """``matching._candidates`` and ``match_prior`` (arrays, key-sorted merge, threaded checks)
+    against their definition: per run passage, the store refs sharing most lookup keys with it
+    (ties to the lower ref), at most ``checks_per_passage``; each checked with ``copy_of``."""
+    import json as _json
+
+    from cleaner import Cleaner, Config
+    from cleaner.index import matching, open_index
+    from cleaner.run import pipeline
+
+    config = Config()
+    records = lambda name: [_json.loads(line) for line in (halves / name).read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    store = open_index(str(tmp_path / "i.sqlite"), config)
+    list(Cleaner(config, index=store).run(records("a.jsonl")))
+    seen = {}
+
+    def capture(index, store, fingerprint, threads=1):
+        # Measured while the run's token file is open (it goes with the run).
+        seen["got"] = list(zip(*(a.tolist() for a in matching._candidates(index, store))))
+        expected = []
+        for pid in range(len(index)):
+            if not index.walked_mask()[pid] or index.context[pid]:
+                continue
+            shared = Counter()
+            for key in set(index.lookup_keys(pid).tolist()):
+                for ref in store.band_members(np.array([key], dtype=np.uint64)).get(key, ()):
+                    shared[ref] += 1
+            ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[: config.checks_per_passage]
+            expected += [(pid, ref) for ref, _ in ranked]
+        seen["expected"] = expected
+        # Two library runs over lists share a fingerprint (a rerun's own passages are no copies):
+        # matched here as another run's.
+        matches = matching.match_prior(index, store, "another run", threads=2)
+        seen["links"] = {pid: [(sim, matches.kept[p.k].ref, rule) for sim, p, rule in v]
+                         for pid, v in matches.links.items()}
+        kept = {k.ref: k for k in store.fetch(sorted({ref for _, ref in expected}))}
+        links: dict = {}
+        for pid, ref in expected:
+            k = kept[ref]
+            if k.pinned and index.words[pid] > k.words:
+                continue
+            found = matching.copy_of(np.asarray(index.tokens(pid)), k, index.check, bool(index.cut[pid]))
+            if found is not None:
+                links.setdefault(pid, []).append((found[0], ref, found[1]))
+        seen["expected_links"] = links
+        return matching.match_prior(index, store, fingerprint, threads)
+
+    monkeypatch.setattr(pipeline, "match_prior", capture)
+    list(Cleaner(config, index=store).run(records("b.jsonl")))
+    assert seen["got"] == seen["expected"] and len(seen["got"]) > 1000
+    assert seen["links"] == seen["expected_links"] and seen["links"]

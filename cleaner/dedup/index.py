@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -155,20 +156,26 @@ class DedupIndex:
         rule, sim = check(tok, 0, a.size, a.size, tok.size, a_cut, self.params(), True)
         return (float(sim), RULES[rule]) if rule else None
 
-    def check_many(self, pids: list[int], kept: list[np.ndarray]) -> list[tuple[float, str] | None]:
-        """``check`` of each passage ``pids[i]`` against the earlier run's token ids ``kept[i]``,
-        in one compiled loop (an index across runs checks every run passage's candidates)."""
-        if not pids:
-            return []
+    def check_many(self, pids: np.ndarray, which: np.ndarray, kept: list[np.ndarray],
+                   threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """``check`` of each passage ``pids[i]`` against an earlier run's token ids ``kept[which[i]]``:
+        (rule codes, 0 for none, and similarities). One compiled loop (an index across runs checks
+        every run passage's candidates), cut in ``threads`` parts checked side by side (the loop
+        holds no GIL, and the workers are idle by now)."""
         run_tok = self.store.all()
         offsets = np.frombuffer(self.store.offsets, dtype=np.uint64).astype(np.int64)
-        sizes = np.array([k.size for k in kept], dtype=np.int64)
-        starts = run_tok.size + np.r_[0, np.cumsum(sizes)[:-1]]
-        tok = np.concatenate([run_tok, *[k.astype(np.uint32) for k in kept]])
-        at = np.asarray(pids, dtype=np.int64)
-        rules, sims = check_pairs(tok, offsets[at], offsets[at + 1], starts, starts + sizes,
-                                  np.asarray(self.cut, dtype=np.bool_)[at], self.params())
-        return [(float(sim), RULES[rule]) if rule else None for rule, sim in zip(rules.tolist(), sims.tolist())]
+        sizes = np.fromiter((k.size for k in kept), dtype=np.int64, count=len(kept))
+        starts = run_tok.size + np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+        tok = np.concatenate([run_tok, *kept]).astype(np.uint32, copy=False)
+        a0, a1, b0 = offsets[pids], offsets[pids + 1], starts[which]
+        b1, cut, params = b0 + sizes[which], np.asarray(self.cut, dtype=np.bool_)[pids], self.params()
+        parts = np.array_split(np.arange(pids.size), max(1, min(threads, pids.size // 1000)))
+        if len(parts) == 1:
+            return check_pairs(tok, a0, a1, b0, b1, cut, params)
+        with ThreadPoolExecutor(len(parts)) as pool:
+            done = list(pool.map(lambda part: check_pairs(tok, a0[part], a1[part], b0[part], b1[part], cut[part],
+                                                          params), parts))
+        return np.concatenate([r for r, _ in done]), np.concatenate([s for _, s in done])
 
     def _spans(self, canon: np.ndarray, prior_of: np.ndarray, tokens: np.ndarray) -> dict[int, list[tuple[int, int, str]]]:
         """The sentences cut from passages that stay canonical (``walk.span_walk``), by passage."""

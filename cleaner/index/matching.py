@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..dedup.prior import PriorMatches, PriorPassage
+from ..dedup.walk import RULES
 from .store import Kept, RunPassage, Store
 
 if TYPE_CHECKING:
@@ -31,68 +32,89 @@ def copy_of(tokens: np.ndarray, kept: Kept, check: Check, cut: bool = False) -> 
     return check(tokens, kept.tokens, cut)
 
 
-def match_prior(index: DedupIndex, store: Store, fingerprint: str) -> PriorMatches:
+def match_prior(index: DedupIndex, store: Store, fingerprint: str, threads: int = 1) -> PriorMatches:
     """Look every passage of the run up in ``store`` and check its likeliest candidates.
 
     As in the run's own walk, a passage checks at most ``checks_per_passage`` kept
     passages, those sharing the most keys with it: the cost is bounded per passage
-    whatever an earlier run's clusters were.
+    whatever an earlier run's clusters were. The checks run in ``threads`` threads.
     """
-    candidates = _candidates(index, store)
-    wanted = sorted({ref for refs in candidates.values() for ref in refs})
+    pair_pid, pair_ref = _candidates(index, store)
     by_ref: dict[int, Kept] = {}
     own = set()
-    for kept in store.fetch(wanted):
-        if kept.run == fingerprint:  # a rerun's own passages are not earlier copies
-            own.add((kept.doc_id, kept.line))
+    for entry in store.fetch(_distinct(pair_ref).tolist()):
+        if entry.run == fingerprint:  # a rerun's own passages are not earlier copies
+            own.add((entry.doc_id, entry.line))
         else:
-            by_ref[kept.ref] = kept
-    ordered = sorted(by_ref)
-    matches = PriorMatches(kept=[by_ref[r] for r in ordered], own=own)
-    passage_of = {ref: PriorPassage(k) for k, ref in enumerate(ordered)}
+            by_ref[entry.ref] = entry
+    ordered = np.array(sorted(by_ref), dtype=np.int64)
+    kept = [by_ref[r] for r in ordered.tolist()]
+    matches = PriorMatches(kept=kept, own=own)
+    if not kept:
+        return matches
+    which = np.minimum(np.searchsorted(ordered, pair_ref), ordered.size - 1)
     # A title must not swallow a longer copy of itself.
-    pairs = [(pid, ref) for pid, refs in sorted(candidates.items()) for ref in refs
-             if ref in by_ref and not (by_ref[ref].pinned and index.words[pid] > by_ref[ref].words)]
-    checked = index.check_many([pid for pid, _ in pairs], [by_ref[ref].tokens for _, ref in pairs])
-    for (pid, ref), found in zip(pairs, checked):
-        if found is not None:
-            matches.links.setdefault(pid, []).append((found[0], passage_of[ref], found[1]))
+    pinned = np.fromiter((k.pinned for k in kept), dtype=np.bool_, count=len(kept))
+    kept_words = np.fromiter((k.words for k in kept), dtype=np.int64, count=len(kept))
+    run_words = np.asarray(index.words, dtype=np.int64)[pair_pid]
+    checked = (ordered[which] == pair_ref) & ~(pinned[which] & (run_words > kept_words[which]))
+    pids, which = pair_pid[checked], which[checked]
+    rules, sims = index.check_many(pids, which, [k.tokens for k in kept], threads)
+    for i in np.flatnonzero(rules).tolist():
+        matches.links.setdefault(int(pids[i]), []).append((float(sims[i]), PriorPassage(int(which[i])), RULES[rules[i]]))
     return matches
 
 
-def _candidates(index: DedupIndex, store: Store) -> dict[int, list[int]]:
-    """Per passage of this run, the store refs sharing most keys with it (at most
-    ``checks_per_passage``; ties to the earliest kept), counted in arrays, not per key."""
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values. ``np.unique`` without counts takes a hashing path in numpy 2.x
+    that ran 50 times slower than a sort on millions of 64-bit keys."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
+
+
+def _offsets(sizes: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of ``sizes`` begins."""
+    return np.r_[0, np.cumsum(sizes)[:-1]] if sizes.size else sizes
+
+
+def _candidates(index: DedupIndex, store: Store) -> tuple[np.ndarray, np.ndarray]:
+    """The (passage of this run, store ref) pairs to check: per passage, the refs sharing most
+    keys with it (at most ``checks_per_passage``, ties to the earliest kept), by passage and
+    then that order. Counted in arrays, not per key: entries and the store's bucket members
+    are both put in key order and matched key by key."""
+    none = np.empty(0, dtype=np.int64)
     pids = np.flatnonzero(index.walked_mask() & ~np.asarray(index.context, dtype=bool))
     if not pids.size:
-        return {}
+        return none, none
     offsets = np.frombuffer(index._lookup_off, dtype=np.int64)
     starts, sizes = offsets[pids], offsets[pids + 1] - offsets[pids]
-    entry_pid = np.repeat(pids, sizes)
-    entry_at = np.repeat(starts - np.cumsum(np.r_[0, sizes[:-1]]), sizes) + np.arange(sizes.sum())
+    entry_at = np.repeat(starts - _offsets(sizes), sizes) + np.arange(sizes.sum())
     keys = np.frombuffer(index._lookup, dtype=np.uint64)[entry_at]
-    members = store.band_members(np.unique(keys))
+    by_key = np.argsort(keys, kind="stable")
+    keys, entry_pid = keys[by_key], np.repeat(pids, sizes)[by_key]
+    members = store.band_members(keys[np.r_[True, keys[1:] != keys[:-1]]])
     if not members:
-        return {}
-    member_keys = np.array([k for k, refs in members.items() for _ in refs], dtype=np.uint64)
-    member_refs = np.array([r for refs in members.values() for r in refs], dtype=np.int64)
-    by_key = np.argsort(member_keys, kind="stable")
-    member_keys, member_refs = member_keys[by_key], member_refs[by_key]
-    lo, hi = np.searchsorted(member_keys, keys, "left"), np.searchsorted(member_keys, keys, "right")
-    hits = hi - lo
-    pair_pid = np.repeat(entry_pid, hits)
-    pair_ref = member_refs[np.repeat(lo - np.cumsum(np.r_[0, hits[:-1]]), hits) + np.arange(hits.sum())]
-    span = int(member_refs.max()) + 1
+        return none, none
+    member_key = np.fromiter(sorted(members), dtype=np.uint64, count=len(members))
+    ref_lists = [members[k] for k in member_key.tolist()]
+    ref_count = np.fromiter((len(r) for r in ref_lists), dtype=np.int64, count=len(ref_lists))
+    member_ref = np.fromiter((r for refs in ref_lists for r in refs), dtype=np.int64, count=int(ref_count.sum()))
+    # Each key's entries (a run of the sorted entries), each paired with each of the key's refs.
+    lo, hi = np.searchsorted(keys, member_key, "left"), np.searchsorted(keys, member_key, "right")
+    holders = hi - lo
+    entry = np.repeat(lo - _offsets(holders), holders) + np.arange(holders.sum())
+    key_of_entry = np.repeat(np.arange(member_key.size), holders)
+    fan = ref_count[key_of_entry]
+    pair_pid = np.repeat(entry_pid[entry], fan)
+    pair_ref = member_ref[np.repeat(_offsets(ref_count)[key_of_entry] - _offsets(fan), fan) + np.arange(fan.sum())]
+    span = int(member_ref.max()) + 1
     codes, shared = np.unique(pair_pid * span + pair_ref, return_counts=True)
     pid_of, ref_of = codes // span, codes % span
     order = np.lexsort((ref_of, -shared, pid_of))
     pid_of, ref_of = pid_of[order], ref_of[order]
     first = np.searchsorted(pid_of, pid_of, "left")
     keep = np.arange(pid_of.size) - first < index.config.checks_per_passage
-    candidates: dict[int, list[int]] = {}
-    for pid, ref in zip(pid_of[keep].tolist(), ref_of[keep].tolist()):
-        candidates.setdefault(pid, []).append(ref)
-    return candidates
+    return pid_of[keep], ref_of[keep]
 
 
 def run_passages(index: DedupIndex, doc_ids: list[str], pids: list[int]) -> list[RunPassage]:

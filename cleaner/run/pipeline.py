@@ -221,7 +221,7 @@ class Cleaner:
         index = state.index
         state.stats.index_bytes, state.stats.index_passages = index.index_bytes(), len(index)
         furniture = self._furniture(state)
-        prior = None if self.index is None else match_prior(index, self.index, state.fingerprint)
+        prior = None if self.index is None else match_prior(index, self.index, state.fingerprint, self.workers)
         with _cycle_collection_paused():
             duplicate_of: dict[int, tuple[Canonical, str]] = index.decide(prior)
         state.stats.clusters = index.clusters
