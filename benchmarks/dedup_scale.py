@@ -12,7 +12,9 @@ another checkout of cleaner (PYTHONPATH=PATH) on the same archives, side by side
 
 With an index across runs (SQLite): the 4x news archive is cut in two halves; the
 first half is run into a fresh index, then the second half with that index and
-without one: the ratio of the two times, and the index's bytes per passage.
+without one, --index-repeats times (3) interleaved, each run with index on a fresh
+copy of the first half's index: the ratio of the two median times (one run each
+moved by up to 20% on a busy 2-core machine), and the index's bytes per passage.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -58,29 +62,38 @@ def _scale(small: dict, big: dict) -> dict:
             "memory_4x": round(big["peak_rss_mb"] / small["peak_rss_mb"], 2)}
 
 
-def _index_runs(path: Path, workers: int, code: str | None, tmp: Path) -> dict:
+def _index_runs(path: Path, workers: int, code: str | None, tmp: Path, repeats: int) -> dict:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     first, second = tmp / "first.jsonl", tmp / "second.jsonl"
     first.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
     second.write_text("".join(lines[len(lines) // 2 :]), encoding="utf-8")
-    index = tmp / f"index-{abs(hash(code))}.sqlite"
+    index, copy = tmp / "index.sqlite", tmp / "index-copy.sqlite"
+    for stale in (index, copy):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(stale) + suffix).unlink(missing_ok=True)
     _run(first, workers, code, ["--index", str(index)])
     with sqlite3.connect(index) as db:
         passages = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-    size = index.stat().st_size + (Path(str(index) + "-wal").stat().st_size if Path(str(index) + "-wal").exists() else 0)
-    without = _run(second, workers, code)
-    with_index = _run(second, workers, code, ["--index", str(index)])
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = index.stat().st_size
+    without, with_index = [], []
+    for _ in range(repeats):
+        without.append(_run(second, workers, code)["seconds"])
+        shutil.copyfile(index, copy)  # each run with the index meets the first half's index only
+        with_index.append(_run(second, workers, code, ["--index", str(copy)])["seconds"])
     return {"index_passages": passages, "index_bytes_per_passage": round(size / max(passages, 1), 1),
-            "second_half_seconds": without["seconds"], "second_half_with_index_seconds": with_index["seconds"],
-            "index_time_ratio": round(with_index["seconds"] / without["seconds"], 2)}
+            "second_half_seconds": statistics.median(without),
+            "second_half_with_index_seconds": statistics.median(with_index),
+            "runs_without": without, "runs_with_index": with_index,
+            "index_time_ratio": round(statistics.median(with_index) / statistics.median(without), 2)}
 
 
-def measure(code: str | None, archives: dict, workers: int, tmp: Path) -> dict:
+def measure(code: str | None, archives: dict, workers: int, tmp: Path, index_repeats: int = 3) -> dict:
     out = {}
     for name, (small, big) in archives.items():
         runs = {"1x": _run(small, workers, code), "4x": _run(big, workers, code)}
         out[name] = runs | _scale(runs["1x"], runs["4x"])
-    out["index"] = _index_runs(archives["news"][1], workers, code, tmp)
+    out["index"] = _index_runs(archives["news"][1], workers, code, tmp, index_repeats)
     return out
 
 
@@ -109,6 +122,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--baseline", help="another checkout of cleaner to run side by side")
+    ap.add_argument("--index-repeats", type=int, default=3)
     ap.add_argument("--baseline-from", help="take the baseline's runs from an earlier results JSON instead")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="cleaner-scale-") as tmp_name:
@@ -120,9 +134,9 @@ def main() -> None:
             build(4 * args.docs, pair[1])
             archives[name] = pair
         result = {"workers": args.workers, "docs": args.docs, "load": round(os.getloadavg()[0], 2), "runs": {}}
-        result["runs"]["this"] = measure(None, archives, args.workers, tmp)
+        result["runs"]["this"] = measure(None, archives, args.workers, tmp, args.index_repeats)
         if args.baseline:
-            result["runs"]["baseline"] = measure(args.baseline, archives, args.workers, tmp)
+            result["runs"]["baseline"] = measure(args.baseline, archives, args.workers, tmp, args.index_repeats)
         elif args.baseline_from:  # the same seeded archives: an earlier measurement of unchanged code
             earlier = json.loads(Path(args.baseline_from).read_text(encoding="utf-8"))
             result["runs"]["baseline"] = earlier["runs"]["baseline"]
