@@ -108,7 +108,7 @@ def markdown(result: dict) -> str:
                 scale = (per[name]["time_4x"], per[name]["memory_4x"]) if size == "4x" else ("", "")
                 lines.append(f"| {code} | {name} | {r['documents']:,} | {r['mb']} | {r['seconds']} | {r['mb_per_s']} | "
                              f"{r['dedup_seconds']} | {r['dedup_share']} | {r['peak_rss_mb']} | {scale[0]} | {scale[1]} |")
-    lines += ["", "| code | index passages | index bytes/passage | 2nd half s | with index s | ratio |",
+    lines += ["", "| code | index passages | index bytes/passage | 2nd half s (median) | with index s (median) | ratio |",
               "|---|---|---|---|---|---|"]
     for code, per in result["runs"].items():
         i = per["index"]
