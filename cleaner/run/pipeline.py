@@ -321,8 +321,9 @@ class _JobMaker:
         cuts = []
         for sentence, kept, rule in self.index.spans.get(pid, ()):
             if self.index.doc[kept] in self.decisions.whole:
-                # Its twin went to the audit with a whole copy: the sentence stays (a cut holds no
-                # document back from being emptied, as a copy of a whole passage does).
+                # Its twin went to the audit with a whole copy: the sentence stays here, where a
+                # copy of a whole passage would have taken its twin's place instead
+                # (``whole_copies.promote_copies_out_of_whole``).
                 continue
             # The kept passage lost its claim to a concurrent run's (``--index``): the twin is there now.
             fate = self._fate(kept)
