@@ -490,6 +490,19 @@ def test_a_whole_copys_own_paragraph_copied_by_another_document_stays_in_that_on
     assert [x.kept_id for x in results["portal"].removals if x.text == own] == ["blog"]
 
 
+def test_a_whole_copys_own_paragraph_goes_to_the_copy_the_keep_policy_keeps_first():
+    own = PARAGRAPHS[8]
+    docs = [Document("wire", "\n\n".join(["Leak", *PARAGRAPHS[10:17]])),
+            Document("portal", "\n\n".join(["Leak (video)", *PARAGRAPHS[10:16], own])),
+            Document("short", "\n\n".join(["Other news", PARAGRAPHS[1], own])),
+            Document("long", "\n\n".join(["More news", PARAGRAPHS[2], PARAGRAPHS[3], own]))]
+    for config, heir, other in ((None, "long", "short"), (Config(keep="first"), "short", "long")):
+        results, _ = run(docs, config)
+        assert results["portal"].duplicate_of == "wire"
+        assert results[heir].body.endswith(own) and not results[other].body.endswith(own)
+        assert [x.kept_id for x in results[other].removals if x.text == own] == [heir]
+
+
 def test_a_line_that_copies_a_whole_copys_title_does_not_hold_it_back():
     # The wire's first line repeats the portal's headline; the portal, emptied, keeps its title.
     lead = PARAGRAPHS[4].split(". ")[0] + "."

@@ -68,7 +68,10 @@ def match_prior(index: DedupIndex, store: Store, fingerprint: str, threads: int 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values. ``np.unique`` without counts takes a hashing path in numpy 2.x
     that ran 50 times slower than a sort on millions of 64-bit keys."""
-    ordered = np.sort(values)
+    return _distinct_sorted(np.sort(values))
+
+
+def _distinct_sorted(ordered: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
@@ -92,7 +95,7 @@ def _candidates(index: DedupIndex, store: Store) -> tuple[np.ndarray, np.ndarray
     keys = np.frombuffer(index._lookup, dtype=np.uint64)[entry_at]
     by_key = np.argsort(keys, kind="stable")
     keys, entry_pid = keys[by_key], np.repeat(pids, sizes)[by_key]
-    members = store.band_members(keys[np.r_[True, keys[1:] != keys[:-1]]])
+    members = store.band_members(_distinct_sorted(keys))
     if not members:
         return none, none
     member_key = np.fromiter(sorted(members), dtype=np.uint64, count=len(members))

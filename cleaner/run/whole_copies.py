@@ -118,20 +118,23 @@ class _Targets:
 
 def promote_copies_out_of_whole(decisions: Decisions, state: Pass1State, whole: dict[int, str]) -> None:
     """A whole copy's own kept passages go to the audit with it. Each one that a surviving
-    document's copy points to hands its place to that copy (the longest such, then the first),
-    and every copy of it points there (``decisions.duplicate_of`` is updated): its text stays in
-    the output, and the whole copy is emptied all the same."""
+    document's copy points to hands its place to that copy, the one the walk would have kept
+    first (``DedupIndex.order``: the ``keep`` policy), and every copy of it points there
+    (``decisions.duplicate_of`` is updated): its text stays in the output, and the whole copy
+    is emptied all the same."""
     index, blocks, duplicate_of = state.index, state.passage_blocks, decisions.duplicate_of
-    heirs: dict[int, int] = {}
+    survivors: dict[int, list[int]] = {}
     for pid, (canon, _) in duplicate_of.items():
         # A copy of a title holds nothing: an emptied document keeps its title.
         if (isinstance(canon, int) and index.doc[canon] in whole and index.doc[pid] not in whole
                 and blocks[canon] != TITLE_BLOCK):
-            best = heirs.get(canon)
-            if best is None or (-index.words[pid], pid) < (-index.words[best], best):
-                heirs[canon] = pid
-    if not heirs:
+            survivors.setdefault(canon, []).append(pid)
+    if not survivors:
         return
+    rank = np.full(len(index), len(index), dtype=np.int64)
+    walked = index.order()
+    rank[walked] = np.arange(walked.size)
+    heirs = {canon: min(pids, key=lambda pid: rank[pid]) for canon, pids in survivors.items()}
     for pid, (canon, rule) in list(duplicate_of.items()):
         if isinstance(canon, int) and canon in heirs and pid != heirs[canon]:
             duplicate_of[pid] = (heirs[canon], rule)
